@@ -1,0 +1,3 @@
+"""tricks-kb: an evidence-graded knowledge base of neural-network training tricks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,243 @@
+"""The ``tricks-kb`` command line.
+
+Commands that do not need the embedding model (validate, show, stats, export, new, schema)
+never import torch or sentence-transformers: heavy imports happen inside the handlers that
+need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _catalog_dir(args: argparse.Namespace) -> Path:
+    from .catalog import default_catalog_dir
+
+    return Path(args.catalog) if getattr(args, "catalog", None) else default_catalog_dir()
+
+
+def _load_valid(args: argparse.Namespace):
+    """Load the catalog; return (tricks by id, problems)."""
+    from .catalog import load_catalog
+
+    cat = load_catalog([_catalog_dir(args)])
+    return cat.tricks, cat.problems
+
+
+# --- validate --------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check entries; print problems; exit 1 on any error."""
+    from .diagnostics import Severity, render_json, render_text
+    from .lint import validate
+
+    paths = [Path(p) for p in args.paths] or None
+    missing = [p for p in (paths or []) if not p.exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    problems, n = validate(paths, _catalog_dir(args))
+    if not args.warnings:
+        problems = [p for p in problems if p.severity is Severity.error]
+    print(render_json(problems, n) if args.format == "json" else render_text(problems, n))
+    return 1 if any(p.severity is Severity.error for p in problems) else 0
+
+
+def _add_validate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check entries and cross-entry rules",
+                       description="Check every entry file and every cross-entry rule. Prints "
+                       "'path:line:col: CODE message' per problem, then a count. Exit 1 on any error.")
+    p.add_argument("paths", nargs="*", help="files or folders (default: the catalog folder)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--no-warnings", dest="warnings", action="store_false", help="hide advisory warnings")
+    p.set_defaults(func=cmd_validate)
+
+
+# --- show ------------------------------------------------------------------------------
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one entry with claim grades and reasoning."""
+    from .render import show_text
+
+    tricks, _ = _load_valid(args)
+    t = tricks.get(args.id)
+    if t is None:
+        for cand in tricks.values():
+            if args.id.casefold() in (a.casefold() for a in [cand.name, *cand.aliases]):
+                t = cand
+                break
+    if t is None:
+        import difflib
+
+        close = difflib.get_close_matches(args.id, sorted(tricks), n=3)
+        print(f"error: no trick '{args.id}'" + (f"; did you mean: {', '.join(close)}?" if close else ""),
+              file=sys.stderr)
+        return 1
+    if args.json:
+        from .export import trick_record
+
+        print(json.dumps(trick_record(t), indent=2, ensure_ascii=False))
+    else:
+        print(show_text(t))
+    return 0
+
+
+def _add_show(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("show", help="print one trick with each claim's grade",
+                       description="Print an entry, each claim's evidence grade with the reasoning, and "
+                       "which verdicts the evidence supports.")
+    p.add_argument("id", help="trick id, name or alias")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_show)
+
+
+# --- stats -----------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Counts per category, verdict and grade."""
+    from .render import stats, stats_text
+
+    tricks, problems = _load_valid(args)
+    s = stats(list(tricks.values()))
+    print(json.dumps(s, indent=2) if args.json else stats_text(s))
+    if problems:
+        print(f"note: {len(problems)} problem(s) in the catalog; run `tricks-kb validate`", file=sys.stderr)
+    return 0
+
+
+def _add_stats(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("stats", help="counts per category, verdict and grade",
+                       description="Count tricks per category and verdict, and grades per trick and claim.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the catalog as JSON, CSV or BibTeX."""
+    from . import export
+
+    tricks, problems = _load_valid(args)
+    if problems:
+        print(f"warning: {len(problems)} problem(s); invalid entries are left out", file=sys.stderr)
+    render = {"json": export.to_json, "csv": export.to_csv, "bibtex": export.to_bibtex}[args.format]
+    text = render(list(tricks.values()))
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(tricks)} tricks)", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export the catalog as JSON, CSV or BibTeX",
+                       description="Export valid entries: JSON (full records with grades), CSV (one row "
+                       "per claim) or BibTeX (every distinct source once, stable keys).")
+    p.add_argument("--format", choices=("json", "csv", "bibtex"), default="json", help="output format")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
+
+
+# --- new -------------------------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write an annotated stub for a new trick."""
+    from .scaffold import ScaffoldError, new_entry
+
+    try:
+        path = new_entry(args.id, _catalog_dir(args))
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}: fill in every REPLACE, then run `tricks-kb validate {path}`")
+    return 0
+
+
+def _add_new(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("new", help="write an annotated stub for a new trick",
+                       description="Write tricks/<ID>.yaml from the annotated template. Refuses an id "
+                       "that exists or is already a name or alias of another trick.")
+    p.add_argument("id", help="kebab-case id of the new trick")
+    p.set_defaults(func=cmd_new)
+
+
+# --- schema ----------------------------------------------------------------------------
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print, write or check the generated JSON Schema."""
+    from .catalog import repo_root
+    from .schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    target = repo_root() / "schema" / "trick.schema.json"
+    if args.write:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+        return 0
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(f"{target} is out of date: run `tricks-kb schema --write`", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    sys.stdout.write(text)
+    return 0
+
+
+def _add_schema(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("schema", help="print, write or check the JSON Schema",
+                       description="The JSON Schema (draft 7) generated from the pydantic models.")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--write", action="store_true", help="write schema/trick.schema.json")
+    g.add_argument("--check", action="store_true", help="exit 1 if schema/trick.schema.json is stale")
+    p.set_defaults(func=cmd_schema)
+
+
+# --- main ------------------------------------------------------------------------------
+
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="tricks-kb", description="Evidence-graded neural-network training tricks.")
+    parser.add_argument("--version", action="version", version=f"tricks-kb {__version__}")
+    parser.add_argument("--catalog", help="catalog folder (default: $TRICKS_KB_CATALOG or ./tricks)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in ADDERS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

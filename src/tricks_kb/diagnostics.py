@@ -1,0 +1,111 @@
+"""Problems found in the catalog: stable codes, positions, messages and hints."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """error blocks a merge; warning is advisory."""
+
+    error = "error"
+    warning = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A stable problem code with its short name and meaning."""
+
+    code: str
+    name: str
+    severity: Severity
+    description: str
+
+
+_CODES = [
+    Code("TK001", "yaml-syntax", Severity.error, "The file is not valid YAML (tabs, bad indentation, unclosed quotes)."),
+    Code("TK002", "not-a-mapping", Severity.error, "The file is empty, or its top level is a list or a scalar, not a mapping."),
+    Code("TK003", "duplicate-key", Severity.error, "A mapping has the same key twice; YAML would silently keep the last."),
+    Code("TK004", "encoding", Severity.error, "The file is not UTF-8 text, or starts with a byte-order mark."),
+    Code("TK005", "file-too-large", Severity.error, "The file is larger than the size limit for one entry."),
+    Code("TK006", "forbidden-tag", Severity.error, "An explicit YAML tag such as !!python/object; entries are plain data."),
+    Code("TK007", "anchor-or-alias", Severity.error, "YAML anchors/aliases (&a / *a) are refused: they hide content and enable alias bombs."),
+    Code("TK010", "unknown-field", Severity.error, "A key that the entry format does not define (often a typo)."),
+    Code("TK011", "missing-field", Severity.error, "A required field is absent."),
+    Code("TK012", "wrong-type", Severity.error, "A value has the wrong type (a list where text is expected, text where a number is)."),
+    Code("TK013", "bad-value", Severity.error, "A value outside its vocabulary, pattern or allowed range."),
+    Code("TK014", "unquoted-identifier", Severity.error, "An arXiv id, DOI or version written as a bare number, which YAML turns into a float."),
+    Code("TK020", "id-filename-mismatch", Severity.error, "The id field differs from the file name."),
+    Code("TK021", "duplicate-id", Severity.error, "Two files declare the same id."),
+    Code("TK022", "duplicate-name", Severity.error, "A name or alias is used by two entries (or twice in one)."),
+    Code("TK023", "dangling-related", Severity.error, "A related link names an id that does not exist (or the entry itself)."),
+    Code("TK024", "unknown-source", Severity.error, "A claim cites a source key that the entry does not define."),
+    Code("TK025", "unused-source", Severity.error, "A source that no claim cites."),
+    Code("TK026", "bad-url", Severity.error, "A URL that is not http(s), or is malformed."),
+    Code("TK027", "bad-identifier", Severity.error, "An arXiv id or DOI that is malformed, or a source with no identifier."),
+    Code("TK028", "bad-date", Severity.error, "A date that does not exist, or lies in the future."),
+    Code("TK029", "unsupported-verdict", Severity.error, "The verdict is not supported by the graded claims."),
+    Code("TK030", "duplicate-related", Severity.error, "The same related id is listed twice."),
+    Code("TK101", "near-duplicate", Severity.warning, "The entry is very close to an existing one (aliases overlap or text is nearly the same)."),
+    Code("TK102", "missing-schema-comment", Severity.warning, "The first line lacks the yaml-language-server schema comment."),
+    Code("TK103", "stale-review", Severity.warning, "last_reviewed is more than two years old."),
+]
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem at one place in one file."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    hint: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    def format(self) -> str:
+        """Render as ``path:line:col: CODE message`` plus an indented hint line."""
+        head = f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+        return head + (f"\n    hint: {self.hint}" if self.hint else "")
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        d["name"] = CODES[self.code].name
+        return d
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Order by file, then position, then code."""
+    return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.code))
+
+
+def render_text(problems: list[Problem], n_files: int) -> str:
+    """Text report: one line per problem, then a summary line."""
+    lines = [p.format() for p in sort_problems(problems)]
+    errors = sum(p.severity is Severity.error for p in problems)
+    warnings = len(problems) - errors
+    summary = f"{n_files} file(s) checked: {errors} error(s), {warnings} warning(s)"
+    lines.append(summary)
+    return "\n".join(lines)
+
+
+def render_json(problems: list[Problem], n_files: int) -> str:
+    """JSON report with every problem and the counts."""
+    errors = sum(p.severity is Severity.error for p in problems)
+    return json.dumps(
+        {
+            "files": n_files,
+            "errors": errors,
+            "warnings": len(problems) - errors,
+            "problems": [p.to_dict() for p in sort_problems(problems)],
+        },
+        indent=2,
+    )

@@ -1,0 +1,175 @@
+"""Evidence grading: a grade per claim and the verdicts a trick's claims can support.
+
+The rubric is documented in docs/evidence.md; this module is its only implementation.
+A claim starts from the strength of its study design, is rated up for independent
+replication and breadth, rated down for known weaknesses, and capped for designs that
+cannot be controlled evidence. A verdict is accepted only when its requirements hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .schema import Claim, Effect, EvidenceKind, Source, Trick, Verdict
+
+# Points on the design ladder (docs/evidence.md, "Starting points").
+BASE_POINTS: dict[EvidenceKind, int] = {
+    EvidenceKind.multi_workload_benchmark: 8,
+    EvidenceKind.controlled_study: 6,
+    EvidenceKind.ablation: 4,
+    EvidenceKind.single_comparison: 3,
+    EvidenceKind.theory: 2,
+    EvidenceKind.practitioner_report: 2,
+    EvidenceKind.anecdote: 0,
+}
+# Designs that are not controlled experiments can never reach B.
+CAPS: dict[EvidenceKind, int] = {
+    EvidenceKind.theory: 4,
+    EvidenceKind.practitioner_report: 4,
+    EvidenceKind.anecdote: 2,
+}
+REPLICATION_BONUS = 2
+BREADTH_BONUS = 2
+BREADTH_MIN_WORKLOADS = 3
+RATE_DOWN_STEP = 2
+RATE_DOWN_MAX_REASONS = 2
+
+GRADES = ("A", "B", "C", "D")
+GRADE_LABELS = {"A": "high", "B": "moderate", "C": "low", "D": "very low"}
+GRADE_THRESHOLDS = (("A", 8), ("B", 6), ("C", 4))
+CONTRARY = (Effect.hurts, Effect.no_effect)
+
+
+@dataclass(frozen=True)
+class ClaimGrade:
+    """A claim's grade with the steps that produced it."""
+
+    grade: str
+    points: int
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def label(self) -> str:
+        return GRADE_LABELS[self.grade]
+
+
+def at_least(grade: str, floor: str) -> bool:
+    """True when ``grade`` is as strong as ``floor`` or stronger (A > B > C > D)."""
+    return GRADES.index(grade) <= GRADES.index(floor)
+
+
+def _first_author_surname(source: Source) -> str:
+    first = source.authors[0].strip()
+    return first.split()[-1].lower() if first else ""
+
+
+def independent_sources(claim: Claim, sources: dict[str, Source]) -> int:
+    """Count the claim's sources with distinct first authors (independent groups, roughly)."""
+    found = {_first_author_surname(sources[k]) for k in claim.sources if k in sources}
+    return len(found)
+
+
+def grade_claim(claim: Claim, sources: dict[str, Source]) -> ClaimGrade:
+    """Grade one claim A (high) to D (very low) and explain each step."""
+    kind = claim.evidence
+    points = BASE_POINTS[kind]
+    reasons = [f"starts at {points} for {kind.value}"]
+    n_indep = independent_sources(claim, sources)
+    if n_indep >= 2:
+        points += REPLICATION_BONUS
+        reasons.append(f"+{REPLICATION_BONUS}: replicated by {n_indep} independent sources")
+    if (
+        kind is not EvidenceKind.multi_workload_benchmark
+        and claim.workloads is not None
+        and claim.workloads >= BREADTH_MIN_WORKLOADS
+    ):
+        points += BREADTH_BONUS
+        reasons.append(f"+{BREADTH_BONUS}: {claim.workloads} workloads")
+    downs = [r.value for r in claim.rate_down]
+    if claim.seeds == 1 and "single-seed" not in downs:
+        downs.append("single-seed")
+    counted = downs[:RATE_DOWN_MAX_REASONS]
+    if counted:
+        points -= RATE_DOWN_STEP * len(counted)
+        reasons.append(f"-{RATE_DOWN_STEP * len(counted)}: rated down for {', '.join(counted)}")
+    cap = CAPS.get(kind)
+    if cap is not None and points > cap:
+        points = cap
+        reasons.append(f"capped at {cap}: {kind.value} is not a controlled experiment")
+    grade = "D"
+    for letter, threshold in GRADE_THRESHOLDS:
+        if points >= threshold:
+            grade = letter
+            break
+    return ClaimGrade(grade=grade, points=points, reasons=tuple(reasons))
+
+
+def grade_claims(trick: Trick) -> list[ClaimGrade]:
+    """Grade every claim of a trick, in order."""
+    return [grade_claim(c, trick.sources) for c in trick.claims]
+
+
+def best_grade(trick: Trick) -> str:
+    """Strongest grade among the trick's claims ('D' when it has none)."""
+    grades = [g.grade for g in grade_claims(trick)]
+    return min(grades, key=GRADES.index) if grades else "D"
+
+
+def _count(pairs: list[tuple[Claim, ClaimGrade]], effects: tuple[Effect, ...], floor: str) -> list[int]:
+    return [i for i, (c, g) in enumerate(pairs) if c.effect in effects and at_least(g.grade, floor)]
+
+
+def verdict_problems(trick: Trick, verdict: Verdict | None = None) -> list[str]:
+    """Say what is missing for ``verdict`` (default: the declared one); empty when supported."""
+    verdict = verdict or trick.verdict
+    pairs = list(zip(trick.claims, grade_claims(trick), strict=True))
+    helps_b = _count(pairs, (Effect.helps,), "B")
+    helps_a = _count(pairs, (Effect.helps,), "A")
+    helps_c = _count(pairs, (Effect.helps,), "C")
+    contra_a = _count(pairs, CONTRARY, "A")
+    contra_b = _count(pairs, CONTRARY, "B")
+    contra_c = _count(pairs, CONTRARY + (Effect.mixed,), "C")
+    missing: list[str] = []
+
+    def claims_str(idx: list[int]) -> str:
+        return ", ".join(f"claims[{i}]" for i in idx) or "none"
+
+    if verdict is Verdict.established:
+        srcs = {s for i in helps_b for s in trick.claims[i].sources}
+        if len(helps_b) < 2:
+            missing.append(f"needs 2+ 'helps' claims graded B or better (has {claims_str(helps_b)})")
+        if len(srcs) < 2:
+            missing.append("needs those claims to rest on 2+ distinct sources")
+        if not helps_a:
+            missing.append("needs 1+ 'helps' claim graded A (a benchmark or a replicated controlled study)")
+        if contra_a:
+            missing.append(f"has contrary evidence graded A ({claims_str(contra_a)}): consider 'contested'")
+    elif verdict is Verdict.promising:
+        if not helps_c:
+            missing.append("needs 1+ 'helps' claim graded C or better (an ablation or stronger)")
+    elif verdict is Verdict.contested:
+        if not helps_c:
+            missing.append("needs 1+ 'helps' claim graded C or better")
+        if not contra_c:
+            missing.append("needs 1+ 'hurts', 'no-effect' or 'mixed' claim graded C or better")
+    elif verdict is Verdict.folklore:
+        strong = [i for i, (_, g) in enumerate(pairs) if at_least(g.grade, "B")]
+        if strong:
+            missing.append(
+                f"folklore means no claim graded B or better, but {claims_str(strong)} "
+                "are: consider 'promising', 'contested' or 'debunked'"
+            )
+    elif verdict is Verdict.debunked:
+        if not contra_b:
+            missing.append("needs 1+ 'no-effect' or 'hurts' claim graded B or better (controlled evidence)")
+        elif len(contra_b) <= len(helps_b):
+            missing.append(
+                f"contrary claims graded B+ ({claims_str(contra_b)}) must outnumber "
+                f"'helps' claims graded B+ ({claims_str(helps_b)})"
+            )
+    return missing
+
+
+def supported_verdicts(trick: Trick) -> list[Verdict]:
+    """Every verdict the claims support, strongest statement first."""
+    return [v for v in Verdict if not verdict_problems(trick, v)]

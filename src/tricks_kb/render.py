@@ -1,0 +1,97 @@
+"""Plain-text rendering of entries and catalog statistics for the terminal."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from typing import Any
+
+from .evidence import GRADE_LABELS, GRADES, best_grade, grade_claims, supported_verdicts, verdict_problems
+from .schema import Category, Trick, Verdict
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(" ".join(text.split()), width=100, initial_indent=indent, subsequent_indent=indent)
+
+
+def show_text(t: Trick) -> str:
+    """The whole entry, readable, with each claim's grade and the reasoning behind it."""
+    out = [f"{t.name}  [{t.id}]", f"category: {t.category.value}   verdict: {t.verdict.value}   "
+           f"best grade: {best_grade(t)}"]
+    if t.aliases:
+        out.append("aliases: " + ", ".join(t.aliases))
+    out += ["", "Summary", _wrap(t.summary), "", "How to", _wrap(t.how_to)]
+    a = t.applies_to
+    out += ["", "Applies to", "  domains: " + ", ".join(d.value for d in a.domains)]
+    if a.model_families:
+        out.append("  models: " + ", ".join(a.model_families))
+    if a.scales:
+        out.append("  scales: " + ", ".join(s.value for s in a.scales))
+    if t.overhead:
+        out += ["", "Overhead", _wrap(t.overhead)]
+    out += ["", "Claims"]
+    for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True)):
+        out.append(f"  [{i}] {c.effect.value.upper()} - grade {g.grade} ({g.label}) - {c.evidence.value}")
+        out.append(_wrap(c.statement, "      "))
+        if c.magnitude:
+            m = c.magnitude
+            mag = f"{m.metric}: {m.value:g}{(' ' + m.unit) if m.unit else ''}"
+            if m.baseline:
+                mag += f" vs {m.baseline}"
+            out.append("      magnitude: " + mag)
+        s = c.setting
+        setting = ", ".join(x for x in (s.task, s.dataset, s.model, s.scale,
+                                        f"batch {s.batch_size}" if s.batch_size else None, s.optimizer) if x)
+        out.append("      setting: " + setting)
+        out.append("      sources: " + ", ".join(c.sources))
+        out.append("      grading: " + "; ".join(g.reasons))
+    out += ["", f"Verdict: {t.verdict.value}", _wrap(t.verdict_reason)]
+    missing = verdict_problems(t)
+    if missing:
+        out.append("  NOT SUPPORTED: " + "; ".join(missing))
+    out.append("  verdicts the evidence supports: " + ", ".join(v.value for v in supported_verdicts(t)))
+    if t.caveats:
+        out += ["", "Caveats"] + [_wrap("- " + c) for c in t.caveats]
+    if t.related:
+        out += ["", "Related"] + [f"  {r.type.value}: {r.id}" + (f" ({r.note})" if r.note else "") for r in t.related]
+    out += ["", "Sources"]
+    for key, s in t.sources.items():
+        ident = " ".join(x for x in (f"arXiv:{s.arxiv}" if s.arxiv else None,
+                                     f"doi:{s.doi}" if s.doi else None, s.url) if x)
+        authors = s.authors[0] + (" et al." if len(s.authors) > 1 else "")
+        out.append(f"  {key}: {authors} ({s.year}). {s.title}. {s.venue or s.kind.value}. {ident}")
+    out.append(f"\nlast reviewed: {t.last_reviewed.isoformat()}")
+    return "\n".join(out)
+
+
+def stats(tricks: list[Trick]) -> dict[str, Any]:
+    """Counts of tricks per category, verdict and best grade, and of claims per grade."""
+    claim_grades = Counter(g.grade for t in tricks for g in grade_claims(t))
+    per_cat_verdict: dict[str, Counter] = {c.value: Counter() for c in Category}
+    for t in tricks:
+        per_cat_verdict[t.category.value][t.verdict.value] += 1
+    return {
+        "tricks": len(tricks),
+        "claims": sum(len(t.claims) for t in tricks),
+        "sources": len({(s.arxiv or s.doi or s.url) for t in tricks for s in t.sources.values()}),
+        "category": {c.value: sum(t.category is c for t in tricks) for c in Category},
+        "verdict": {v.value: sum(t.verdict is v for t in tricks) for v in Verdict},
+        "best_grade": {g: sum(best_grade(t) == g for t in tricks) for g in GRADES},
+        "claim_grade": {g: claim_grades.get(g, 0) for g in GRADES},
+        "category_by_verdict": {c: dict(v) for c, v in per_cat_verdict.items()},
+    }
+
+
+def stats_text(s: dict[str, Any]) -> str:
+    """Readable tables of :func:`stats`."""
+    out = [f"{s['tricks']} tricks, {s['claims']} claims, {s['sources']} distinct sources", ""]
+    verdicts = list(s["verdict"])
+    head = f"{'category':<16}" + "".join(f"{v[:11]:>12}" for v in verdicts) + f"{'total':>8}"
+    out.append(head)
+    for cat, total in s["category"].items():
+        row = s["category_by_verdict"][cat]
+        out.append(f"{cat:<16}" + "".join(f"{row.get(v, 0):>12}" for v in verdicts) + f"{total:>8}")
+    out.append(f"{'total':<16}" + "".join(f"{s['verdict'][v]:>12}" for v in verdicts) + f"{s['tricks']:>8}")
+    out += ["", "best grade per trick: " + ", ".join(f"{g} ({GRADE_LABELS[g]}) {n}" for g, n in s["best_grade"].items()),
+            "grade per claim:      " + ", ".join(f"{g} {n}" for g, n in s["claim_grade"].items())]
+    return "\n".join(out)
