@@ -120,9 +120,22 @@ def load_text(text: str, path: str) -> Loaded:
         out.data = _build(node, (), out, seen, 0)
     except _Refused as exc:
         line, col = _pos(exc.mark)
+        if exc.code == "TK007" and "alias" in exc.message:
+            line, col = _first_alias(text) or (line, col)
         out.problems.append(Problem(path, line, col, exc.code, exc.message, exc.hint))
         out.data = None
     return out
+
+
+def _first_alias(text: str) -> tuple[int, int] | None:
+    """Position of the first alias (*name) in the text; composed nodes only know the anchor."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                return _pos(event.start_mark)
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def _build(node: Any, path: PathKey, out: Loaded, seen: set[int], depth: int) -> Any:

@@ -11,7 +11,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SOURCE_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -179,7 +179,11 @@ class Setting(_Strict):
     dataset: Short | None = Field(None, description="Dataset(s), e.g. 'ImageNet'.")
     model: Short | None = Field(None, description="Model(s), e.g. 'ResNet-50'.")
     scale: Short | None = Field(None, description="Model or data scale, e.g. '124M params'.")
-    batch_size: Short | None = Field(None, description="Batch size as written, e.g. '256' or '4M tokens'.")
+    batch_size: Annotated[
+        Short | None,
+        WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1, "maxLength": 300}, {"type": "integer"},
+                                  {"type": "null"}]}),
+    ] = Field(None, description="Batch size as written, e.g. 256 or '4M tokens'.")
     optimizer: Short | None = Field(None, description="Optimizer used in the comparison.")
 
     @field_validator("batch_size", mode="before")

