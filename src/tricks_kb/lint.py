@@ -216,11 +216,14 @@ def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
     Cross-entry rules see every catalog file, but only problems in the named files are returned.
     Returns (problems, number of files checked).
     """
-    targets = discover(paths)
-    context = discover([catalog_dir or default_catalog_dir()]) if (catalog_dir or default_catalog_dir()).is_dir() else []
+    folder = catalog_dir or default_catalog_dir()
+    targets = discover(paths or [folder])
+    context = discover([folder]) if folder.is_dir() else []
     target_keys = {p.resolve() for p in targets}
-    # Context first, so a clash between a named file and the catalog is reported on the named file.
-    ordered = [p for p in context if p.resolve() not in target_keys] + targets
+    target_names = {p.name for p in targets}
+    # A named file stands in for the catalog file of the same name (an edited copy elsewhere).
+    # Context comes first, so a clash between a named file and the catalog is reported on the named file.
+    ordered = [p for p in context if p.resolve() not in target_keys and p.name not in target_names] + targets
     catalog = Catalog([load_entry(p) for p in ordered])
     shown = {e.path for e, p in zip(catalog.entries, ordered, strict=True) if p.resolve() in target_keys}
     problems = [p for p in lint_catalog(catalog, today) if p.path in shown]
