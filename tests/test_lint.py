@@ -49,7 +49,7 @@ def test_bad_fixture_gives_exactly_its_code_at_its_line(name: str, code: str, li
 
 
 def test_every_error_code_has_a_fixture_or_a_dedicated_test() -> None:
-    covered = {c for _, c, _ in EXPECTED} | {"TK005", "TK021"}  # the two below
+    covered = {c for _, c, _ in EXPECTED} | {"TK005", "TK021", "TK031"}  # tested below
     errors = {c for c, info in CODES.items() if info.severity is Severity.error}
     assert errors <= covered, sorted(errors - covered)
 
@@ -177,3 +177,13 @@ def test_copy_of_real_entry_broken_reports_its_own_code(catalog_dir: Path, tmp_p
     errors = [p for p in problems if p.severity is Severity.error]
     line = next(i for i, ln in enumerate(broken.splitlines(), 1) if ln.startswith("verdict:"))
     assert [(p.code, p.line) for p in errors] == [("TK013", line)]
+
+
+def test_same_paper_cited_differently_in_two_entries(tmp_path: Path) -> None:
+    text = (GOOD_DIR / "fixture-good.yaml").read_text(encoding="utf-8")
+    other = (text.replace("id: fixture-good", "id: other-entry").replace("Fixture good trick", "Other")
+             .replace("fixture alias", "other alias").replace("title: A First Paper", "title: A Different Title"))
+    (tmp_path / "other-entry.yaml").write_text(other, encoding="utf-8")
+    errors, _ = _errors([tmp_path / "other-entry.yaml"])
+    assert [p.code for p in errors] == ["TK031"]
+    assert "title" in errors[0].message and "first2019" in errors[0].message

@@ -48,6 +48,7 @@ _CODES = [
     Code("TK028", "bad-date", Severity.error, "A date that does not exist, or lies in the future."),
     Code("TK029", "unsupported-verdict", Severity.error, "The verdict is not supported by the graded claims."),
     Code("TK030", "duplicate-related", Severity.error, "The same related id is listed twice."),
+    Code("TK031", "inconsistent-source", Severity.error, "One arXiv id or DOI is cited with a different title, year or first author elsewhere in the catalog."),
     Code("TK101", "near-duplicate", Severity.warning, "The entry is very close to an existing one (aliases overlap or text is nearly the same)."),
     Code("TK102", "missing-schema-comment", Severity.warning, "The first line lacks the yaml-language-server schema comment."),
     Code("TK103", "stale-review", Severity.warning, "last_reviewed is more than two years old."),

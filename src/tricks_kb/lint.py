@@ -196,6 +196,29 @@ def _related_exist(entries: list[Entry], valid: list[Entry], today: dt.date) -> 
                                        key=False)
 
 
+@rule("sources-consistent", "TK031", "catalog",
+      "A paper cited by several entries has the same title, year and first author everywhere.")
+def _sources_consistent(entries: list[Entry], valid: list[Entry], today: dt.date) -> Iterable[Problem]:
+    first: dict[str, tuple[Entry, str, tuple[str, int, str]]] = {}
+    for e in valid:
+        assert e.trick is not None
+        for key, s in e.trick.sources.items():
+            facts = (_norm(s.title), s.year, _norm(s.authors[0]))
+            for ident in (f"arXiv:{s.arxiv}" if s.arxiv else None, f"doi:{s.doi.lower()}" if s.doi else None):
+                if ident is None:
+                    continue
+                if ident not in first:
+                    first[ident] = (e, key, facts)
+                    continue
+                other, okey, ofacts = first[ident]
+                if ofacts != facts:
+                    what = [n for n, a, b in zip(("title", "year", "first author"), facts, ofacts, strict=True) if a != b]
+                    yield e.loaded.problem(("sources", key), "TK031",
+                                           f"{ident} ('{key}') differs in {', '.join(what)} from "
+                                           f"'{okey}' in {other.path}",
+                                           "check the paper and make both entries cite it the same way")
+
+
 def lint_catalog(catalog: Catalog, today: dt.date | None = None) -> list[Problem]:
     """Run every rule over a loaded catalog; return all problems (loader, model and rules)."""
     today = today or dt.date.today()
