@@ -1,6 +1,6 @@
 """The ``tricks-kb`` command line.
 
-Commands that do not need the embedding model (validate, show, stats, export, new, schema)
+Commands that do not need the embedding model (validate, show, stats, export, new, schema, fmt, changes)
 never import torch or sentence-transformers: heavy imports happen inside the handlers that
 need them.
 """
@@ -43,10 +43,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     problems, n = validate(paths, _catalog_dir(args))
+    if args.warnings:
+        try:
+            problems += _near_duplicate_warnings(paths, _catalog_dir(args), args.since)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if not args.warnings:
         problems = [p for p in problems if p.severity is Severity.error]
     print(render_json(problems, n) if args.format == "json" else render_text(problems, n))
     return 1 if any(p.severity is Severity.error for p in problems) else 0
+
+
+def _near_duplicate_warnings(paths: list[Path] | None, catalog_dir: Path, since: str | None) -> list:
+    """TK101 warnings for new or changed entries among ``paths`` (see neardup.py)."""
+    from .catalog import discover, display_path, load_catalog
+    from .index import default_index_dir
+    from .neardup import changed_files, near_duplicates
+
+    if not catalog_dir.is_dir():
+        return []
+    changed = changed_files(catalog_dir, since)
+    cat = load_catalog([catalog_dir, *(paths or [])])
+    shown = {display_path(p) for p in discover(paths or [catalog_dir])}
+    return [p for p in near_duplicates(cat.entries, changed, default_index_dir()) if p.path in shown]
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +76,8 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", help="files or folders (default: the catalog folder)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--no-warnings", dest="warnings", action="store_false", help="hide advisory warnings")
+    p.add_argument("--since", metavar="REV", help="git revision that the near-duplicate check (TK101) "
+                   "compares against (default: HEAD; outside git every entry is checked)")
     p.set_defaults(func=cmd_validate)
 
 
@@ -208,9 +230,82 @@ def _add_schema(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_schema)
 
 
+# --- fmt -------------------------------------------------------------------------------
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """Rewrite entries in canonical form, or with --check list those that would change."""
+    from .catalog import discover, display_path
+    from .fmt import FormatError, format_file
+
+    paths = [Path(p) for p in args.paths] or [_catalog_dir(args)]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    files = discover(paths)
+    changed, failed = [], 0
+    for f in files:
+        try:
+            res = format_file(f, write=not args.check)
+        except FormatError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if res.changed:
+            changed.append(display_path(f))
+            print(("would reformat " if args.check else "reformatted ") + display_path(f))
+    verb = "would be reformatted" if args.check else "reformatted"
+    print(f"{len(files)} file(s) checked: {len(changed)} {verb}, {failed} could not be formatted", file=sys.stderr)
+    if failed:
+        return 2
+    return 1 if (args.check and changed) else 0
+
+
+def _add_fmt(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fmt", help="rewrite entries in canonical key order and layout",
+                       description="Rewrite entries in canonical form: keys in the order of the entry "
+                       "model, two-space indentation, quoted arXiv ids and DOIs, the schema comment on "
+                       "line 1. Comments are kept; formatting twice changes nothing. Exit 1 with --check "
+                       "when a file would change, 2 when a file cannot be parsed.")
+    p.add_argument("paths", nargs="*", help="files or folders (default: the catalog folder)")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if any file would change")
+    p.set_defaults(func=cmd_fmt)
+
+
+# --- changes ---------------------------------------------------------------------------
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    """Entries added, removed and changed since a git revision, with verdict moves."""
+    from . import changes
+
+    try:
+        found = changes.compute_changes(_catalog_dir(args).resolve(), args.since, args.until)
+    except changes.ChangesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    render = {"text": changes.render_text, "json": changes.render_json,
+              "markdown": changes.render_markdown}["json" if args.json else args.format]
+    print(render(found, args.since).rstrip("\n"))
+    return 0
+
+
+def _add_changes(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("changes", help="entries added, removed or changed since a git revision",
+                       description="Compare the catalog with a git revision: entries added, removed and "
+                       "changed (which fields), and every verdict that moved. Text, JSON or a Markdown "
+                       "changelog section.")
+    p.add_argument("--since", required=True, metavar="REV", help="git revision to compare with, e.g. v0.1.0 or HEAD~5")
+    p.add_argument("--until", metavar="REV", help="second revision (default: the working tree)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format")
+    p.add_argument("--json", action="store_true", help="same as --format json")
+    p.set_defaults(func=cmd_changes)
+
+
 # --- main ------------------------------------------------------------------------------
 
-ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema]
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,7 @@ from .loader import load_text
 from .schema import AppliesTo, Claim, Magnitude, Related, Setting, Source, Trick
 
 QUOTED_FIELDS = ("arxiv", "doi")
+WIDTH = 100  # plain and quoted scalars are re-wrapped at this column; block scalars keep their lines
 # Problems that make a file unsafe to rewrite: it is not the plain YAML the loader accepts.
 _UNSAFE_CODES = {"TK001", "TK002", "TK003", "TK004", "TK005", "TK006", "TK007", "TK012", "TK013"}
 _BARE_TOKEN = re.compile(r"[^\s#,\]}]+")
@@ -50,56 +51,15 @@ def _yaml() -> Any:
 
     y = YAML(typ="rt")
     y.preserve_quotes = True
-    y.width = 4096  # never re-wrap long lines
+    y.width = WIDTH
     y.indent(mapping=2, sequence=4, offset=2)
     y.allow_duplicate_keys = False
     return y
 
 
-def _split_trailing_comments(node: Any) -> None:
-    """Detach full-line comments stored after a key's value and attach them before the next key.
-
-    ruamel keeps a comment line that sits between two keys on the *previous* key; after
-    reordering it would travel with the wrong key. Moving it to the key below keeps it
-    beside the key it describes.
-    """
-    from ruamel.yaml.comments import CommentedMap
-
-    if not isinstance(node, CommentedMap):
-        return
-    keys = list(node.keys())
-    for k, nxt in zip(keys, keys[1:], strict=False):
-        item = node.ca.items.get(k)
-        if not item or len(item) < 3 or item[2] is None:
-            continue
-        tok = item[2]
-        value = tok.value
-        if "\n" not in value.rstrip("\n"):
-            continue
-        first, _, rest = value.partition("\n")
-        rest_lines = [ln for ln in rest.split("\n") if ln.strip().startswith("#")]
-        if not rest_lines:
-            continue
-        tok.value = first + "\n" if first.strip() else "\n"
-        if not first.strip():
-            item[2] = None
-        _add_before(node, nxt, [ln.strip() for ln in rest_lines])
-
-
-def _add_before(node: Any, key: str, lines: list[str]) -> None:
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
-
-    item = node.ca.items.setdefault(key, [None, None, None, None])
-    column = node.lc.key(key)[1] if key in node.lc.data else 0
-    before = [CommentToken(ln + "\n", CommentMark(column), None) for ln in lines]
-    item[1] = before + list(item[1] or [])
-
-
 def _reorder(node: Any, order: list[str]) -> None:
     if not hasattr(node, "move_to_end"):
         return
-    _split_trailing_comments(node)
     present = list(node.keys())
     wanted = [k for k in order if k in node] + [k for k in present if k not in order]
     if wanted == present:
@@ -150,6 +110,74 @@ def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
+def _scalar_lines(text: str) -> set[int]:
+    """0-based lines that lie inside a multi-line scalar (a '#' there is content, not a comment)."""
+    import yaml
+
+    inside: set[int] = set()
+    for tok in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(tok, yaml.ScalarToken):
+            a, b = tok.start_mark, tok.end_mark
+            last = b.line if b.column > 0 else b.line - 1
+            inside.update(range(a.line + 1, last + 1))
+    return inside
+
+
+def _split_comment_lines(text: str) -> tuple[str, list[tuple[int, list[str]]]]:
+    """Remove full-line comments and blank lines; return the rest and each block with the line it preceded.
+
+    The line number is the 0-based line, in the returned text, of the content that followed the block
+    (or the number of lines when the block ends the file).
+    """
+    inside = _scalar_lines(text)
+    kept: list[str] = []
+    blocks: list[tuple[int, list[str]]] = []
+    pending: list[str] = []
+    for i, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if i not in inside and (not stripped or stripped.startswith("#")):
+            if stripped or (pending and pending[-1]):  # collapse runs of blank lines
+                pending.append(stripped)
+            continue
+        if pending:
+            blocks.append((len(kept), pending))
+            pending = []
+        kept.append(line)
+    pending = [ln for ln in pending if ln]
+    if pending:
+        blocks.append((len(kept), pending))
+    return "\n".join(kept), blocks
+
+
+def _paths_by_line(node: Any, prefix: tuple = (), out: dict | None = None, by_path: bool = False) -> dict:
+    """Map each line to the shallowest key path starting on it (or each path to its line)."""
+    out = {} if out is None else out
+    if hasattr(node, "lc") and isinstance(node, dict):
+        for k, v in node.items():
+            line = node.lc.key(k)[0]
+            _record(out, prefix + (k,), line, by_path)
+            _paths_by_line(v, prefix + (k,), out, by_path)
+    elif hasattr(node, "lc") and isinstance(node, list):
+        for i, v in enumerate(node):
+            line = node.lc.item(i)[0]
+            _record(out, prefix + (i,), line, by_path)
+            _paths_by_line(v, prefix + (i,), out, by_path)
+    return out
+
+
+def _record(out: dict, path: tuple, line: int, by_path: bool) -> None:
+    if by_path:
+        out[path] = line
+    else:
+        out.setdefault(line, path)
+
+
+def _dump(y: Any, data: Any) -> str:
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return re.sub(r"[ \t]+\n", "\n", buf.getvalue())
+
+
 def format_text(text: str, path: str = "<text>") -> str:
     """Return the canonical form of one entry's YAML text; raise FormatError if it is unsafe to rewrite."""
     loaded = load_text(text, path)
@@ -157,20 +185,41 @@ def format_text(text: str, path: str = "<text>") -> str:
     if unsafe:
         p = unsafe[0]
         raise FormatError(f"{p.path}:{p.line}:{p.col}: {p.code} {p.message} (fix it before formatting)")
+    lines = text.split("\n")
+    if lines and lines[0].strip() == SCHEMA_COMMENT:
+        lines = lines[1:]
+    body, blocks = _split_comment_lines("\n".join(lines))
     y = _yaml()
-    body = text
-    if body.splitlines()[0].strip() == SCHEMA_COMMENT:
-        body = body.split("\n", 1)[1] if "\n" in body else ""
     try:
         data = y.load(body)
     except Exception as exc:  # ruamel raises many error types; all mean "cannot rewrite"
         raise FormatError(f"{path}: cannot parse for formatting: {exc}") from None
-    _walk(data, body.splitlines())
-    buf = io.StringIO()
-    y.dump(data, buf)
-    out = buf.getvalue()
-    out = re.sub(r"[ \t]+\n", "\n", out).rstrip("\n") + "\n"
-    return SCHEMA_COMMENT + "\n" + out.lstrip("\n")
+    if not hasattr(data, "move_to_end"):
+        raise FormatError(f"{path}: top level is not a mapping")
+    before = _paths_by_line(data)
+    # A block above the first key is the file's head comment: it stays on top.
+    anchored = [(() if line == 0 else before.get(line), block) for line, block in blocks]
+    _walk(data, body.split("\n"))
+    out_lines = _dump(y, data).rstrip("\n").split("\n")
+    after = _paths_by_line(y.load("\n".join(out_lines)), by_path=True)
+    inserts: dict[int, list[str]] = {}
+    for anchor, block in anchored:
+        at = 0 if anchor == () else after.get(anchor, len(out_lines)) if anchor is not None else len(out_lines)
+        inserts.setdefault(at, []).extend(block)
+    result: list[str] = [SCHEMA_COMMENT]
+    for i in range(len(out_lines) + 1):
+        if i in inserts:
+            target = out_lines[i] if i < len(out_lines) else ""
+            indent = len(target) - len(target.lstrip(" "))
+            block = inserts[i]
+            while block and not block[-1] and i == len(out_lines):
+                block = block[:-1]
+            result.extend((" " * indent + c) if c else "" for c in block)
+        if i < len(out_lines):
+            result.append(out_lines[i])
+    while len(result) > 1 and result[1] == "":
+        del result[1]
+    return "\n".join(result).rstrip("\n") + "\n"
 
 
 def format_file(path: Path, write: bool = True) -> FormatResult:
