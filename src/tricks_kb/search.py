@@ -1,0 +1,467 @@
+"""The one public search function, used by the CLI, the app and the benchmarks.
+
+Hybrid search fuses dense cosine similarity (faiss) with BM25 (bm25s) over passages (each trick's
+entry text and each of its claims); results are per trick, the best passage wins. An exact name
+or alias match ranks first, and misspelt query words are corrected against the catalog's own
+vocabulary before scoring. ``SearchEngine.load`` never raises for a missing, stale or corrupt
+index: it degrades to keyword search over the catalog and says why in ``notice``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .passages import Passage, catalog_passages
+from .schema import Trick
+
+MAX_QUERY_CHARS = 512
+MAX_QUERY_TOKENS = 64
+RRF_K = 60
+FUSION = "weighted"  # "weighted" or "rrf"; chosen by measurement (docs/benchmarks.md)
+DENSE_WEIGHT = 0.6
+MIN_CANDIDATES = 200
+MAX_LIVE_EMBED = 3000  # a stale index is patched in memory when at most this many passages changed
+FEW_HITS = 3
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class Filters:
+    """Optional filters: AND across fields, OR within a list."""
+
+    categories: list[str] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+    grades: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    year_min: int | None = None
+    year_max: int | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def active(self) -> list[str]:
+        """Names of the fields that restrict anything."""
+        out = [f for f in ("categories", "verdicts", "grades", "domains", "tags") if getattr(self, f)]
+        if self.year_min is not None or self.year_max is not None:
+            out.append("years")
+        return out
+
+    def without(self, name: str) -> Filters:
+        """A copy with one field (or the year range) cleared."""
+        d = dict(self.__dict__)
+        if name == "years":
+            d["year_min"] = d["year_max"] = None
+        else:
+            d[name] = []
+        return Filters(**{k: (list(v) if isinstance(v, list) else v) for k, v in d.items()})
+
+
+@dataclass
+class Hit:
+    """One trick in the results."""
+
+    id: str
+    name: str
+    score: float
+    verdict: str
+    category: str
+    grade: str
+    summary: str
+    matched: str
+    matched_kind: str
+    claim_index: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResponse:
+    """Hits, best first, with the mode used and anything the user should know."""
+
+    hits: list[Hit]
+    mode: str
+    notice: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Meta:
+    category: str
+    verdict: str
+    grade: str
+    domains: frozenset[str]
+    years: tuple[int, ...]
+    tags: frozenset[str]
+
+
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def clean_query(query: object) -> str:
+    """Printable, single-spaced text, clipped at a word boundary to MAX_QUERY_CHARS."""
+    if not isinstance(query, str):
+        query = "" if query is None else str(query)
+    query = query[: MAX_QUERY_CHARS * 8]
+    out = []
+    for ch in query:
+        cat = unicodedata.category(ch)
+        out.append(" " if cat[0] in "CZ" else ch)
+    text = " ".join("".join(out).split())
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text[:MAX_QUERY_CHARS]
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return text
+
+
+def _norm_name(text: str) -> str:
+    return " ".join(_WORDS.findall(text.casefold().replace("-", " ")))
+
+
+class SearchEngine:
+    """Search over one catalog. Safe to share between threads (reads only; encoding is locked)."""
+
+    status: str
+    tricks: dict[str, Trick]
+
+    def __init__(self, tricks: dict[str, Trick], passages: list[Passage], bm25: Any,
+                 faiss_index: Any = None, embedder: Any = None, status: str = "ok",
+                 notice: str | None = None) -> None:
+        import numpy as np
+
+        from .evidence import best_grade
+
+        self.tricks = tricks
+        self.status = status
+        self.notice = notice
+        self.passages = passages
+        self.bm25 = bm25
+        self.faiss_index = faiss_index
+        self.embedder = embedder
+        self.ids = sorted(tricks)
+        self._row = {tid: i for i, tid in enumerate(self.ids)}
+        self._p_trick = np.array([self._row.get(p.entry_id, -1) for p in passages], dtype="int64")
+        self._meta = {tid: _Meta(
+            category=t.category.value, verdict=t.verdict.value, grade=best_grade(t),
+            domains=frozenset(d.value for d in t.applies_to.domains),
+            years=tuple(s.year for s in t.sources.values()), tags=frozenset(t.tags),
+        ) for tid, t in tricks.items()}
+        self._exact: dict[str, str] = {}
+        for tid in self.ids:
+            t = tricks[tid]
+            for label in (t.name, *t.aliases, tid):
+                self._exact.setdefault(_norm_name(label), tid)
+        self._name_vocab = sorted({w for label in self._exact for w in label.split() if len(w) >= 3}
+                                  | {w for t in tricks.values() for tag in t.tags for w in tag.split("-")
+                                     if len(w) >= 3})
+        self._text_vocab = sorted({w for p in passages for w in _WORDS.findall(p.text.casefold())
+                                   if len(w) >= 3 and not w.isdigit()})
+        self._known = set(self._text_vocab) | set(self._name_vocab)
+        self._qcache: OrderedDict[str, Any] = OrderedDict()
+        self._qlock = threading.Lock()
+
+    # --- construction ------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, index_dir: Path | None = None, catalog_dir: Path | None = None,
+             model: str | None = None) -> SearchEngine:
+        """Load the catalog and its index; degrade to keyword search (with a notice) on any index fault."""
+        from .catalog import default_catalog_dir, load_catalog
+
+        catalog_dir = Path(catalog_dir) if catalog_dir else default_catalog_dir()
+        tricks: dict[str, Trick] = {}
+        note = None
+        if catalog_dir.is_dir():
+            tricks = load_catalog([catalog_dir]).tricks
+        else:
+            note = f"catalog folder {catalog_dir} does not exist"
+        engine = cls.open(tricks, index_dir=index_dir, model=model)
+        if note:
+            engine.notice = note + ("; " + engine.notice if engine.notice else "")
+        return engine
+
+    @classmethod
+    def open(cls, tricks: dict[str, Trick], index_dir: Path | None = None,
+             model: str | None = None) -> SearchEngine:
+        """An engine for these tricks over the index in ``index_dir`` (patched in memory when stale)."""
+        from .embed import ModelError, load_embedder, model_info
+        from .index import IndexError_, build_bm25, check_against, default_index_dir, load_index
+
+        index_dir = Path(index_dir) if index_dir else default_index_dir()
+        passages = catalog_passages(tricks)
+
+        def keyword(status: str, why: str) -> SearchEngine:
+            return cls(tricks, passages, build_bm25(passages), status=status,
+                       notice=f"keyword search only: {why}")
+
+        try:
+            idx = load_index(index_dir)
+        except IndexError_ as exc:
+            return keyword(exc.status, str(exc))
+        try:
+            info = model_info(model)
+        except ModelError as exc:
+            return keyword("model-missing", str(exc))
+        built = idx.manifest["model"]
+        if built.get("fingerprint") != info.fingerprint:
+            return keyword("model-mismatch",
+                           f"the index was built with model '{built.get('name')}' ({built.get('fingerprint')}) "
+                           f"but the model in use is '{info.name}' ({info.fingerprint}); an index is never "
+                           "queried with another model: run `tricks-kb build` with the model you search with")
+        try:
+            embedder = load_embedder(info=info)
+        except ModelError as exc:
+            return keyword("model-missing", str(exc))
+        if embedder.dim != idx.dim:
+            return keyword("model-mismatch", f"the index has dimension {idx.dim} but the model gives "
+                                             f"{embedder.dim}: run `tricks-kb build`")
+        res = check_against(idx.manifest, tricks)
+        if res.ok:
+            return cls(tricks, idx.passages, idx.bm25, idx.faiss_index, embedder, status="ok")
+        return cls._patched(tricks, passages, idx, embedder, res.describe(), keyword)
+
+    @classmethod
+    def _patched(cls, tricks, passages, idx, embedder, why, keyword) -> SearchEngine:
+        import numpy as np
+
+        from .index import build_bm25, make_faiss, vectors_of
+
+        old = vectors_of(idx.faiss_index)
+        reuse = {p.text_hash: old[i] for i, p in enumerate(idx.passages)}
+        todo = [i for i, p in enumerate(passages) if p.text_hash not in reuse]
+        if len(todo) > MAX_LIVE_EMBED:
+            return keyword("stale", f"the index is stale ({why}): run `tricks-kb build`")
+        vecs = np.zeros((len(passages), idx.dim), dtype="float32")
+        for i, p in enumerate(passages):
+            if p.text_hash in reuse:
+                vecs[i] = reuse[p.text_hash]
+        if todo:
+            vecs[todo] = embedder.encode([passages[i].text for i in todo])
+        return cls(tricks, passages, build_bm25(passages), make_faiss(vecs), embedder, status="stale",
+                   notice=f"the index is stale ({why}); changed entries were embedded in memory for now: "
+                          "run `tricks-kb build` to save them")
+
+    # --- pieces ------------------------------------------------------------------------
+
+    def _allowed(self, f: Filters | None) -> set[str] | None:
+        if f is None or not f.active():
+            return None
+        cats, verds = set(f.categories), set(f.verdicts)
+        grades, doms, tags = {g.upper() for g in f.grades}, set(f.domains), set(f.tags)
+        out = set()
+        for tid, m in self._meta.items():
+            if cats and m.category not in cats:
+                continue
+            if verds and m.verdict not in verds:
+                continue
+            if grades and m.grade not in grades:
+                continue
+            if doms and not (m.domains & doms):
+                continue
+            if tags and not (m.tags & tags):
+                continue
+            if f.year_min is not None or f.year_max is not None:
+                lo = f.year_min if f.year_min is not None else -10**9
+                hi = f.year_max if f.year_max is not None else 10**9
+                if not any(lo <= y <= hi for y in m.years):
+                    continue
+            out.add(tid)
+        return out
+
+    def correct(self, text: str) -> str:
+        """Replace query words unknown to the catalog with the closest catalog word (rapidfuzz)."""
+        from rapidfuzz import fuzz, process
+
+        words = text.split()
+        changed = False
+        out = []
+        for w in words[:MAX_QUERY_TOKENS]:
+            low = w.casefold()
+            core = "".join(_WORDS.findall(low))
+            if len(core) < 4 or core.isdigit() or core in self._known:
+                out.append(w)
+                continue
+            best = process.extractOne(core, self._name_vocab, scorer=fuzz.ratio, score_cutoff=75)
+            if best is None:
+                best = process.extractOne(core, self._text_vocab, scorer=fuzz.ratio, score_cutoff=85)
+            if best is not None and best[0] != core:
+                out.append(best[0])
+                changed = True
+            else:
+                out.append(w)
+        return " ".join(out) if changed else text
+
+    def _embed(self, text: str):
+        with self._qlock:
+            hit = self._qcache.get(text)
+            if hit is not None:
+                self._qcache.move_to_end(text)
+                return hit
+        vec = self.embedder.encode_query(text)
+        with self._qlock:
+            self._qcache[text] = vec
+            while len(self._qcache) > 512:
+                self._qcache.popitem(last=False)
+        return vec
+
+    def _dense(self, text: str, allowed_rows, n: int) -> dict[int, float]:
+        import faiss
+
+        total = self.faiss_index.ntotal
+        if total == 0:
+            return {}
+        params = None
+        if allowed_rows is not None:
+            import numpy as np
+
+            pids = np.flatnonzero(np.isin(self._p_trick, allowed_rows)).astype("int64")
+            if len(pids) == 0:
+                return {}
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(pids))
+            total = len(pids)
+        scores, ids = self.faiss_index.search(self._embed(text), min(n, total), params=params)
+        return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+
+    def _bm25(self, text: str, allowed_rows, n: int) -> dict[int, float]:
+        import numpy as np
+
+        from .index import tokenize
+
+        toks = [t for t in tokenize(text)[:MAX_QUERY_TOKENS] if t in self.bm25.vocab_dict]
+        if not toks or not self.passages:
+            return {}
+        scores = self.bm25.get_scores(toks)
+        if allowed_rows is not None:
+            scores = np.where(np.isin(self._p_trick, allowed_rows), scores, 0.0)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+
+    # --- search ------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               mode: str = "hybrid") -> SearchResponse:
+        """Search; never raises for odd input (empty, huge, control characters, markup)."""
+        k = max(1, min(int(k), 1000)) if isinstance(k, int) and not isinstance(k, bool) else 10
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        text = clean_query(query)
+        allowed = self._allowed(filters)
+        if not text:
+            return self._browse(allowed)
+        notice = self.notice
+        mode_used = "keyword" if self.embedder is None else mode
+        corrected = self.correct(text)
+        suggestions = [f"Did you mean “{corrected}”?"] if corrected != text else []
+        hits = self._rank(text, corrected, k, allowed, mode_used)
+        if filters is not None and filters.active() and len(hits) < FEW_HITS:
+            suggestions += self._loosen(text, corrected, filters, mode_used)
+        return SearchResponse(hits=hits, mode=mode_used, notice=notice, suggestions=suggestions)
+
+    def _rows(self, allowed: set[str] | None):
+        import numpy as np
+
+        return None if allowed is None else np.array(sorted(self._row[t] for t in allowed), dtype="int64")
+
+    def _rank(self, text: str, corrected: str, k: int, allowed: set[str] | None, mode: str) -> list[Hit]:
+        if allowed is not None and not allowed:
+            return []
+        rows = self._rows(allowed)
+        n = max(MIN_CANDIDATES, 20 * k)
+        dense = self._dense(corrected, rows, n) if mode in ("hybrid", "dense") else {}
+        lexical_q = corrected if corrected == text else f"{corrected} {text}"
+        sparse = self._bm25(lexical_q, rows, n) if mode in ("hybrid", "bm25", "keyword") else {}
+        fused = self.fuse(dense, sparse, mode)
+        best: dict[str, tuple[float, int]] = {}
+        for pid, s in fused.items():
+            tid = self.passages[pid].entry_id
+            if tid in self.tricks and (tid not in best or s > best[tid][0]):
+                best[tid] = (s, pid)
+        order = sorted(best, key=lambda t: (-best[t][0], t))
+        exact = [self._exact.get(_norm_name(q)) for q in (text, corrected)]
+        for tid in reversed([t for t in dict.fromkeys(exact) if t and (allowed is None or t in allowed)]):
+            if tid in order:
+                order.remove(tid)
+            order.insert(0, tid)
+            if tid not in best:
+                best[tid] = (0.0, self._entry_pid(tid))
+        top = order[:k]
+        lead = max((best[t][0] for t in top), default=0.0)
+        hits = []
+        for rank, tid in enumerate(top):
+            s, pid = best[tid]
+            if rank == 0 and tid in exact:
+                s = max(s, lead) + 1.0  # exact name/alias match: ranked first
+            hits.append(self._hit(tid, s, pid))
+        return hits
+
+    def fuse(self, dense: dict[int, float], sparse: dict[int, float], mode: str,
+             method: str | None = None, weight: float | None = None) -> dict[int, float]:
+        """Passage scores from dense cosine and BM25: weighted (BM25 scaled by its max) or RRF."""
+        if not dense:
+            return dict(sparse)
+        if not sparse or mode == "dense":
+            return dict(dense)
+        method = method or FUSION
+        if method == "rrf":
+            rd = {p: r for r, p in enumerate(sorted(dense, key=lambda p: -dense[p]), 1)}
+            rs = {p: r for r, p in enumerate(sorted(sparse, key=lambda p: -sparse[p]), 1)}
+            return {p: (1 / (RRF_K + rd[p]) if p in rd else 0.0) + (1 / (RRF_K + rs[p]) if p in rs else 0.0)
+                    for p in set(dense) | set(sparse)}
+        w = DENSE_WEIGHT if weight is None else weight
+        top = max(sparse.values())
+        return {p: w * dense.get(p, 0.0) + (1 - w) * (sparse.get(p, 0.0) / top)
+                for p in set(dense) | set(sparse)}
+
+    def _entry_pid(self, tid: str) -> int:
+        for i, p in enumerate(self.passages):
+            if p.entry_id == tid and p.kind == "entry":
+                return i
+        return 0
+
+    def _hit(self, tid: str, score: float, pid: int | None) -> Hit:
+        t, m = self.tricks[tid], self._meta[tid]
+        p = self.passages[pid] if pid is not None and 0 <= pid < len(self.passages) else None
+        if p is None or p.entry_id != tid:
+            p = Passage(tid, "entry", None, t.summary)
+        return Hit(id=tid, name=t.name, score=round(float(score), 6), verdict=m.verdict, category=m.category,
+                   grade=m.grade, summary=t.summary, matched=p.text, matched_kind=p.kind,
+                   claim_index=p.claim_index)
+
+    def _browse(self, allowed: set[str] | None) -> SearchResponse:
+        ids = sorted(allowed if allowed is not None else self.tricks,
+                     key=lambda t: (self.tricks[t].name.casefold(), t))
+        hits = [self._hit(t, 0.0, None) for t in ids]
+        sugg = [] if hits or allowed is None else ["No trick matches every filter: loosen the filters"]
+        return SearchResponse(hits=hits, mode="browse", notice=self.notice, suggestions=sugg)
+
+    def _loosen(self, text: str, corrected: str, filters: Filters, mode: str) -> list[str]:
+        out = []
+        for name in filters.active():
+            n = len(self._rank(text, corrected, 10, self._allowed(filters.without(name)), mode))
+            if n:
+                out.append(f"Loosen the {name} filter ({n}{'+' if n >= 10 else ''} results without it)")
+        return out
+
+
+_DEFAULT: SearchEngine | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_engine() -> SearchEngine:
+    """The process-wide engine over the default catalog and index (loaded once)."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = SearchEngine.load()
+        return _DEFAULT
+
+
+def search(query: str, k: int = 10, filters: Filters | None = None, engine: SearchEngine | None = None,
+           mode: str = "hybrid") -> SearchResponse:
+    """Search the catalog (see SearchEngine.search); uses the default engine when none is given."""
+    return (engine or default_engine()).search(query, k=k, filters=filters, mode=mode)
