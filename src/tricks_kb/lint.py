@@ -151,7 +151,7 @@ def _review_fresh(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
 def _ids_unique(entries: list[Entry], valid: list[Entry], today: dt.date) -> Iterable[Problem]:
     first: dict[str, Entry] = {}
     for e in valid:
-        assert e.trick is not None
+        assert e.trick is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
         if e.trick.id in first:
             yield e.loaded.problem(("id",), "TK021",
                                    f"id '{e.trick.id}' is already used by {first[e.trick.id].path}",
@@ -165,7 +165,7 @@ def _names_unique(entries: list[Entry], valid: list[Entry], today: dt.date) -> I
     owner: dict[str, tuple[str, str]] = {}
     for e in valid:
         t = e.trick
-        assert t is not None
+        assert t is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
         labels: list[tuple[tuple, str]] = [(("name",), t.name)] + [(("aliases", i), a) for i, a in enumerate(t.aliases)]
         for path, label in labels:
             key = _norm(label)
@@ -187,7 +187,7 @@ def _related_exist(entries: list[Entry], valid: list[Entry], today: dt.date) -> 
     import difflib
 
     for e in valid:
-        assert e.trick is not None
+        assert e.trick is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
         for i, r in enumerate(e.trick.related):
             if r.id not in known and r.id != e.trick.id:
                 close = difflib.get_close_matches(r.id, sorted(known), n=1)
@@ -201,7 +201,7 @@ def _related_exist(entries: list[Entry], valid: list[Entry], today: dt.date) -> 
 def _sources_consistent(entries: list[Entry], valid: list[Entry], today: dt.date) -> Iterable[Problem]:
     first: dict[str, tuple[Entry, str, tuple[str, int, str]]] = {}
     for e in valid:
-        assert e.trick is not None
+        assert e.trick is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
         for key, s in e.trick.sources.items():
             facts = (_norm(s.title), s.year, _norm(s.authors[0]))
             for ident in (f"arXiv:{s.arxiv}" if s.arxiv else None, f"doi:{s.doi.lower()}" if s.doi else None):
