@@ -28,3 +28,39 @@ def catalog_dir() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+# --- search index (shared by the search, index and app tests) -----------------------------
+
+SEARCH_CATALOG = FIXTURES / "search_catalog"  # a frozen copy of 12 real catalog entries
+
+
+@pytest.fixture(scope="session")
+def search_index(tmp_path_factory):
+    """A real index (real model, faiss, bm25s) of a copy of tests/fixtures/search_catalog.
+
+    Returns a namespace with ``catalog_dir`` and ``index_dir`` (both in a tmp dir; treat as read-only).
+    """
+    import shutil
+    import types
+
+    from tricks_kb.catalog import load_catalog
+    from tricks_kb.index import build
+
+    root = tmp_path_factory.mktemp("search-index")
+    catalog = root / "tricks"
+    shutil.copytree(SEARCH_CATALOG, catalog)
+    index_dir = root / "index"
+    report = build(load_catalog([catalog]).tricks, index_dir)
+    assert report.embedded == report.passages > 0
+    return types.SimpleNamespace(catalog_dir=catalog, index_dir=index_dir, root=root)
+
+
+@pytest.fixture(scope="session")
+def search_engine(search_index):
+    """A SearchEngine over ``search_index`` (shared; read-only)."""
+    from tricks_kb.search import SearchEngine
+
+    engine = SearchEngine.load(index_dir=search_index.index_dir, catalog_dir=search_index.catalog_dir)
+    assert engine.status == "ok", engine.notice
+    return engine
