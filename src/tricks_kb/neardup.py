@@ -25,9 +25,9 @@ from .catalog import Entry
 from .diagnostics import Problem
 
 # Measured on the catalog; see docs/_rel_workflow.md ("Near-duplicate guard").
-TOKEN_OVERLAP_THRESHOLD = 0.8
+TOKEN_OVERLAP_THRESHOLD = 0.85
 SPELLING_MIN_CHARS = 4
-EMBEDDING_THRESHOLD = 0.90
+EMBEDDING_THRESHOLD = 0.85
 
 _STOP = {"a", "an", "the", "of", "for", "and", "or", "to", "in", "on", "with", "by", "via", "training", "trick"}
 
