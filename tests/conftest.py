@@ -64,3 +64,32 @@ def search_engine(search_index):
     engine = SearchEngine.load(index_dir=search_index.index_dir, catalog_dir=search_index.catalog_dir)
     assert engine.status == "ok", engine.notice
     return engine
+
+
+# --- app (shared by test_app.py and test_e2e_browser.py) -----------------------------------
+
+APP_FIXTURES = FIXTURES / "app"  # hostile-entry.yaml: HTML, script and markdown injection in every field
+
+
+@pytest.fixture(scope="session")
+def hostile_catalog(search_index, tmp_path_factory) -> Path:
+    """The search fixture catalog plus one valid entry full of injection strings (a folder of YAML files)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("hostile-catalog") / "tricks"
+    shutil.copytree(search_index.catalog_dir, root)
+    shutil.copy(APP_FIXTURES / "hostile-entry.yaml", root / "hostile-entry.yaml")
+    return root
+
+
+@pytest.fixture(scope="session")
+def corrupt_index(search_index, tmp_path_factory) -> Path:
+    """A copy of the search fixture index whose faiss file is cut in half (search must fall back to keywords)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("corrupt-index") / "index"
+    shutil.copytree(search_index.index_dir, root)
+    for f in root.glob("*.faiss"):
+        data = f.read_bytes()
+        f.write_bytes(data[: len(data) // 2])
+    return root
