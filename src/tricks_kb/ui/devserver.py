@@ -1,0 +1,95 @@
+"""Start and stop a real ``streamlit run app.py`` on a free local port (for the browser tests and benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..catalog import repo_root
+
+SERVER_FLAGS = ["--server.headless", "true", "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false"]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    """An unused local TCP port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running streamlit server; ``stop()`` kills its whole process group."""
+
+    proc: subprocess.Popen
+    port: int
+    log_path: Path
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        """What the server printed so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        """Terminate the server (SIGTERM, then SIGKILL after 10 s)."""
+        if self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=10)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | None = None,
+                 timeout: float = 60.0) -> Server:
+    """Run ``streamlit run app.py`` with the house flags and wait until /_stcore/health says ok."""
+    port = port or free_port()
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+                "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
+                **(env or {})}
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("w", encoding="utf-8")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(repo_root() / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", *SERVER_FLAGS]
+    proc = subprocess.Popen(cmd, cwd=repo_root(), env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    server = Server(proc, port, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}:\n{server.log()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:  # noqa: S310 - localhost
+                if r.read().decode().strip() == "ok":
+                    return server
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f}s:\n{server.log()[-3000:]}")

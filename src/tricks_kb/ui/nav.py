@@ -1,0 +1,69 @@
+"""Navigation: the pages, their stable URLs, and a guard that turns any page error into a friendly message."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+
+import streamlit as st
+
+log = logging.getLogger(__name__)
+
+# url_path -> (title, icon, module name under tricks_kb.ui)
+PAGES: dict[str, tuple[str, str, str]] = {
+    "search": ("Search", ":material/search:", "page_search"),
+    "trick": ("Trick", ":material/article:", "page_trick"),
+    "compare": ("Compare", ":material/compare_arrows:", "page_compare"),
+    "landscape": ("Landscape", ":material/scatter_plot:", "page_landscape"),
+    "contribute": ("Contribute", ":material/edit_note:", "page_contribute"),
+}
+FRIENDLY_ERROR = (
+    "Sorry, something went wrong while showing this page. The problem has been logged. "
+    "Try another search or reload the page; if it keeps happening, please open an issue."
+)
+
+_lock = threading.Lock()
+_pages: dict[str, st.Page] = {}
+
+
+def guarded(render: Callable[[], None]) -> Callable[[], None]:
+    """Run a page body; show a friendly error instead of a traceback on any unexpected exception.
+
+    Streamlit's own control flow (rerun, stop, switch_page) derives from BaseException and passes through.
+    """
+
+    @functools.wraps(render)
+    def page() -> None:
+        try:
+            render()
+        except Exception:
+            log.exception("page %s failed", render.__module__)
+            st.error(FRIENDLY_ERROR, icon=":material/error:")
+
+    return page
+
+
+def _render_of(module: str) -> Callable[[], None]:
+    import importlib
+
+    return importlib.import_module(f"{__package__}.{module}").render
+
+
+def page(url_path: str) -> st.Page:
+    """The st.Page for a URL path (created once per process, shared read-only)."""
+    with _lock:
+        if not _pages:
+            for path, (title, icon, module) in PAGES.items():
+                _pages[path] = st.Page(guarded(_render_of(module)), title=title, icon=icon, url_path=path,
+                                      default=path == "search")
+        return _pages[url_path]
+
+
+def main() -> None:
+    """Entry point used by the repository's app.py."""
+    # No page_icon: a material favicon is fetched from Google Fonts, and the app must work offline.
+    st.set_page_config(page_title="tricks-kb: training tricks, graded", layout="wide")
+    current = st.navigation([page(p) for p in PAGES], position="sidebar")
+    current.run()

@@ -1,0 +1,180 @@
+"""Search page: one query box, sidebar filters, result cards with the matched passage highlighted."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from ..schema import Category, Domain, Verdict
+from . import nav, params
+from .resources import BUILD_COMMAND, get_engine, get_tricks
+from .text import escape_md, highlight_md, parse_year
+from .views import grade_text
+from .widgets import badges
+
+K_QUERY = 20
+K_BROWSE = 200
+GRADES = ["A", "B", "C", "D"]
+LIST_FILTERS = {  # url parameter -> (label, options, format)
+    "category": ("Category", [c.value for c in Category], str),
+    "verdict": ("Verdict", [v.value for v in Verdict], str),
+    "grade": ("Evidence grade (best claim)", GRADES, grade_text),
+    "domain": ("Domain", [d.value for d in Domain], str),
+}
+ENGINE_FILTERS = {"categories": "category", "verdicts": "verdict", "grades": "grade", "domains": "domain"}
+DID_YOU_MEAN = re.compile(r"[Dd]id you mean [“\"'](.+?)[”\"']")
+LOOSEN = re.compile(r"[Ll]oosen the (\w+) filter")
+STATUS_TEXT = {
+    "missing": "has not been built",
+    "stale": "is out of date with the catalog",
+    "corrupt": "is damaged",
+    "model-mismatch": "was built with a different embedding model",
+    "model-missing": "cannot be used because the embedding model is not installed",
+}
+
+
+def _year_bounds() -> tuple[int, int]:
+    years = [s.year for t in get_tricks().values() for s in t.sources.values()]
+    return (min(years), max(years)) if years else (1950, 2030)
+
+
+def _redirect_deep_links() -> None:
+    """``/?trick=adamw`` and ``/?compare=a,b`` open the trick and compare pages."""
+    if st.query_params.get("trick"):
+        st.switch_page(nav.page("trick"), query_params={"trick": params.get_str("trick")})
+    if st.query_params.get("compare"):
+        st.switch_page(nav.page("compare"), query_params={"compare": params.get_str("compare")})
+
+
+def _filters_sidebar() -> dict[str, object]:
+    lo, hi = _year_bounds()
+    for name, (_, options, _) in LIST_FILTERS.items():
+        params.init_state(f"f_{name}", [v for v in params.get_list(name) if v in options])
+    ymin, ymax = parse_year(params.get_str("year_min")), parse_year(params.get_str("year_max"))
+    a = min(max(ymin or lo, lo), hi)
+    b = max(min(ymax or hi, hi), a)
+    params.init_state("f_years", (a, b))
+    with st.sidebar:
+        st.subheader("Filters")
+        chosen: dict[str, object] = {}
+        for name, (label, options, fmt) in LIST_FILTERS.items():
+            chosen[name] = st.multiselect(label, options, key=f"f_{name}", format_func=fmt)
+        if lo < hi:
+            years = st.slider("Year of sources", min_value=lo, max_value=hi, key="f_years",
+                              help="Keep tricks with at least one source published in this range.")
+        else:
+            years = (lo, hi)
+        chosen["year_min"] = years[0] if years[0] > lo else None
+        chosen["year_max"] = years[1] if years[1] < hi else None
+        if any(chosen.values()):
+            st.button("Clear all filters", on_click=_clear_filters, args=(lo, hi), icon=":material/filter_alt_off:")
+    return chosen
+
+
+def _clear_filters(lo: int, hi: int) -> None:
+    for name in LIST_FILTERS:
+        st.session_state[f"f_{name}"] = []
+    st.session_state["f_years"] = (lo, hi)
+
+
+def _banner(engine: object, notice: str | None) -> None:
+    status = getattr(engine, "status", "ok")
+    if status == "ok" and not notice:
+        return
+    keyword_only = getattr(engine, "embedder", None) is None
+    problem = STATUS_TEXT.get(status, "has a problem")
+    if keyword_only:
+        message = (f"The search index {problem}: showing keyword (BM25) results only, without semantic "
+                   "matching. A maintainer can fix this by rebuilding the index:")
+    else:
+        message = (f"The search index {problem}: results are complete (changed entries were embedded in "
+                   "memory), but a maintainer should rebuild the index:")
+    with st.container(border=True, key="index-banner"):
+        st.warning(message, icon=":material/warning:")
+        st.code(BUILD_COMMAND, language="bash")
+        if notice:
+            with st.expander("Details"):
+                st.markdown(escape_md(notice))
+
+
+def _card(hit: object, query: str) -> None:
+    from .widgets import trick_link
+
+    with st.container(border=True):
+        trick_link(hit.id, hit.name)
+        badges(hit.verdict, hit.grade, hit.category)
+        st.markdown(escape_md(hit.summary))
+        if query.strip() and hit.matched:
+            where = f"claim {hit.claim_index + 1}" if hit.matched_kind == "claim" and hit.claim_index is not None \
+                else "entry"
+            st.caption(f"Matched ({where}): " + highlight_md(hit.matched, query))
+
+
+def _apply_query(text: str) -> None:
+    st.session_state["s_q"] = text
+
+
+def _loosen(name: str) -> None:
+    if name == "years":
+        st.session_state.pop("f_years", None)
+        st.session_state["f_years"] = _year_bounds()
+    elif name in ENGINE_FILTERS:
+        st.session_state[f"f_{ENGINE_FILTERS[name]}"] = []
+
+
+def _suggestions(suggestions: list[str]) -> None:
+    """Spelling and loosen-a-filter suggestions from the engine, each with a one-click button."""
+    for i, text in enumerate(suggestions):
+        spelled = DID_YOU_MEAN.search(text)
+        loosen = LOOSEN.search(text)
+        if spelled:
+            st.button(f"Search for “{escape_md(spelled.group(1))}” instead", key=f"sugg-{i}",
+                      on_click=_apply_query, args=(spelled.group(1),), icon=":material/spellcheck:")
+        elif loosen and loosen.group(1) in (*ENGINE_FILTERS, "years"):
+            st.button(escape_md(text), key=f"sugg-{i}", on_click=_loosen, args=(loosen.group(1),),
+                      icon=":material/filter_alt_off:")
+        else:
+            st.markdown("- " + escape_md(text))
+
+
+def _empty(resp: object, chosen: dict[str, object]) -> None:
+    st.info("No trick matches this search. Check the spelling, use fewer or other words, or loosen a filter.",
+            icon=":material/search_off:")
+    _suggestions(list(getattr(resp, "suggestions", []) or []))
+    active = [name for name, v in chosen.items() if v]
+    if active:
+        st.markdown("Active filters: " + ", ".join(escape_md(a.replace("_", " ")) for a in active) + ".")
+
+
+def render() -> None:
+    """The search page."""
+    _redirect_deep_links()
+    tricks = get_tricks()
+    params.init_state("s_q", params.get_str("q"))
+    st.title("Neural-network training tricks")
+    st.caption(f"{len(tricks)} tricks, each claim graded A (high) to D (very low) by the strength of its "
+               "evidence. Search by name, symptom or question.")
+    query = st.text_input("Search", key="s_q", placeholder="e.g. warmup, loss spikes early, label smoothing",
+                          max_chars=params.MAX_PARAM_CHARS, icon=":material/search:")
+    chosen = _filters_sidebar()
+    params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in LIST_FILTERS},
+                  "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
+                  "year_max": str(chosen["year_max"]) if chosen["year_max"] else None})
+    from ..search import Filters
+
+    filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],
+                      domains=chosen["domain"], year_min=chosen["year_min"], year_max=chosen["year_max"])
+    engine = get_engine()
+    resp = engine.search(query, k=K_QUERY if query.strip() else K_BROWSE, filters=filters)
+    _banner(engine, resp.notice)
+    if not resp.hits:
+        _empty(resp, chosen)
+        return
+    if resp.mode == "browse":
+        st.caption(f"{len(resp.hits)} tricks, by name. Type a query to rank them.")
+    else:
+        st.caption(f"{len(resp.hits)} results ({escape_md(resp.mode)} search), best first.")
+        _suggestions(list(resp.suggestions or []))
+    for hit in resp.hits:
+        _card(hit, query)

@@ -1,0 +1,131 @@
+"""Safe text for Streamlit markdown: escaping, query highlighting, link checks, URL parameters.
+
+Catalog text is never passed through ``unsafe_allow_html``. It goes through :func:`escape_md`, which
+backslash-escapes every ASCII punctuation character (CommonMark allows that for all of them), so HTML
+tags, links, emphasis, LaTeX (``$``) and Streamlit directives (``:red[...]``) render as plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, urlsplit
+
+_PUNCT = r"""\`*_{}[]()<>#+-.!|~$:=^"'&%@/;,?"""
+_ESCAPE_RE = re.compile("[" + re.escape(_PUNCT) + "]")
+_WORD_RE = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+")
+STOPWORDS = frozenset(
+    "a an and are as at be by do does for from how i in is it my of on or the to vs what when why with".split()
+)
+MAX_HIGHLIGHT_TERMS = 12
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace (and drop control characters) to one line."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    return " ".join(text.split())
+
+
+def _esc(text: str) -> str:
+    return _ESCAPE_RE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def escape_md(text: str) -> str:
+    """Escape text so Streamlit markdown shows it literally, on one line."""
+    return _esc(clean(text))
+
+
+def escape_md_block(text: str) -> str:
+    """Escape multi-line text, keeping its paragraph and line breaks."""
+    paragraphs = re.split(r"\n\s*\n", str(text).strip())
+    out = []
+    for para in paragraphs:
+        lines = [escape_md(line) for line in para.splitlines() if line.strip()]
+        out.append("  \n".join(lines))
+    return "\n\n".join(p for p in out if p)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query worth highlighting: lower-cased, no stopwords, no duplicates."""
+    seen: list[str] = []
+    for w in _WORD_RE.findall(query.lower()):
+        if (len(w) >= 2 or w.isdigit()) and w not in STOPWORDS and w not in seen:
+            seen.append(w)
+        if len(seen) >= MAX_HIGHLIGHT_TERMS:
+            break
+    return seen
+
+
+def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Character spans of words in ``text`` that start with a query term (prefix match, case-insensitive)."""
+    terms = [t for t in terms if t]
+    spans: list[tuple[int, int]] = []
+    for m in _WORD_RE.finditer(text):
+        word = m.group(0).lower()
+        best = 0
+        for t in terms:
+            if word.startswith(t) and len(t) >= min(3, len(word)):
+                best = max(best, len(t))
+            elif len(t) >= 4 and word.startswith(t[:-1]) and len(word) <= len(t) + 1:
+                best = max(best, len(t) - 1)  # plural / inflection: "spikes" highlights "spike"
+        if best:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def highlight_md(text: str, query: str) -> str:
+    """Escaped one-line markdown of ``text`` with the query's words in bold."""
+    text = clean(text)
+    out, pos = [], 0
+    for start, end in highlight_spans(text, query_terms(query)):
+        out.append(_esc(text[pos:start]))
+        out.append("**" + _esc(text[start:end]) + "**")
+        pos = end
+    out.append(_esc(text[pos:]))
+    return "".join(out)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) link, percent-encoded for a markdown link; else None."""
+    if not url:
+        return None
+    url = str(url).strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
+
+
+def md_link(label: str, url: str | None) -> str:
+    """A markdown link with an escaped label, or just the escaped label when the URL is not http(s)."""
+    target = safe_url(url)
+    if target is None:
+        return escape_md(label)
+    target = target.replace("(", "%28").replace(")", "%29")
+    return f"[{escape_md(label)}]({target})"
+
+
+def split_param(values: Iterable[str]) -> list[str]:
+    """Query-parameter list values: repeated keys and comma-separated values, trimmed, de-duplicated."""
+    out: list[str] = []
+    for v in values:
+        for part in str(v).split(","):
+            part = part.strip()
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def parse_year(value: str | None) -> int | None:
+    """A year from a query parameter, or None when it is missing or not a plausible year."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value.isdigit() or len(value) != 4:
+        return None
+    return int(value)

@@ -1,0 +1,232 @@
+"""Pure data for the pages: claims tables, comparisons, landscape points and counts (no Streamlit here).
+
+Everything about grades and verdicts comes from :mod:`tricks_kb.evidence`; this module only arranges it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from ..evidence import GRADE_LABELS, best_grade, grade_claims, supported_verdicts
+from ..schema import Category, Claim, Source, Trick, Verdict
+
+VERDICT_COLORS = {
+    "established": "green",
+    "promising": "blue",
+    "contested": "orange",
+    "folklore": "violet",
+    "debunked": "red",
+}
+VERDICT_HELP = {
+    "established": "replicated, graded-A support",
+    "promising": "controlled support, not yet broad",
+    "contested": "good evidence on both sides",
+    "folklore": "widely used, no controlled support",
+    "debunked": "controlled evidence says no",
+}
+
+
+def grade_text(grade: str) -> str:
+    """'B (moderate)'."""
+    return f"{grade} ({GRADE_LABELS.get(grade, '?')})"
+
+
+def setting_text(claim: Claim) -> str:
+    """The claim's setting on one line: task, dataset, model, scale, batch, optimizer."""
+    s = claim.setting
+    parts = [s.task, s.dataset, s.model, s.scale, f"batch {s.batch_size}" if s.batch_size else None, s.optimizer]
+    return ", ".join(p for p in parts if p)
+
+
+def magnitude_text(claim: Claim) -> str:
+    """'top-1 error: -1.5 percentage points vs no smoothing', or '' when none is reported."""
+    m = claim.magnitude
+    if m is None:
+        return ""
+    text = f"{m.metric}: {m.value:+g}{(' ' + m.unit) if m.unit else ''}"
+    return text + (f" vs {m.baseline}" if m.baseline else "")
+
+
+def source_label(key: str, source: Source) -> str:
+    """'Loshchilov et al. 2019' style label for a source key."""
+    first = source.authors[0].split()[-1] if source.authors and source.authors[0].split() else key
+    return f"{first}{' et al.' if len(source.authors) > 1 else ''} {source.year}"
+
+
+def source_links(source: Source) -> list[tuple[str, str]]:
+    """(label, url) pairs for a source: arXiv, DOI and its own URL (the caller checks the scheme)."""
+    links = []
+    if source.arxiv:
+        links.append((f"arXiv:{source.arxiv}", f"https://arxiv.org/abs/{source.arxiv}"))
+    if source.doi:
+        links.append((f"doi:{source.doi}", f"https://doi.org/{source.doi}"))
+    if source.url:
+        links.append(("link", source.url))
+    return links
+
+
+def claim_rows(t: Trick) -> list[dict[str, Any]]:
+    """One row per claim: effect, statement, magnitude, setting, evidence, grade, sources, grading reasons."""
+    rows = []
+    for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True)):
+        rows.append({
+            "#": i,
+            "effect": c.effect.value,
+            "claim": c.statement,
+            "magnitude": magnitude_text(c),
+            "setting": setting_text(c),
+            "evidence": c.evidence.value,
+            "grade": grade_text(g.grade),
+            "sources": ", ".join(source_label(k, t.sources[k]) if k in t.sources else k for k in c.sources),
+            "why this grade": "; ".join(g.reasons),
+        })
+    return rows
+
+
+def verdict_support(t: Trick) -> tuple[list[str], bool]:
+    """(verdicts the evidence supports, whether the declared verdict is among them)."""
+    ok = [v.value for v in supported_verdicts(t)]
+    return ok, t.verdict.value in ok
+
+
+def close_ids(wanted: str, tricks: dict[str, Trick], n: int = 5) -> list[str]:
+    """Ids of tricks whose id, name or alias is close to ``wanted`` (for an unknown ``?trick=``)."""
+    wanted = wanted.strip().casefold()[:200]
+    if not wanted:
+        return []
+    labels: dict[str, str] = {}
+    for t in tricks.values():
+        for label in (t.id, t.name, *t.aliases):
+            labels.setdefault(label.casefold(), t.id)
+    out: list[str] = []
+    for label in difflib.get_close_matches(wanted, list(labels), n=n * 3, cutoff=0.5):
+        if labels[label] not in out:
+            out.append(labels[label])
+    for label, tid in labels.items():  # substring matches: "warmup" -> "lr-warmup"
+        if len(wanted) >= 3 and wanted in label and tid not in out:
+            out.append(tid)
+    return out[:n]
+
+
+def resolve_id(wanted: str, tricks: dict[str, Trick]) -> str | None:
+    """The id for ``wanted`` when it is an id, a name or an alias (case-insensitive)."""
+    if wanted in tricks:
+        return wanted
+    w = wanted.strip().casefold()
+    for t in tricks.values():
+        if w in (x.casefold() for x in (t.id, t.name, *t.aliases)):
+            return t.id
+    return None
+
+
+# --- compare -----------------------------------------------------------------------------
+
+
+def compare_claims(tricks: list[Trick]) -> list[dict[str, Any]]:
+    """Claims of several tricks in one table, sorted by setting so the same task lines up."""
+    rows = []
+    for t in tricks:
+        for c, g in zip(t.claims, grade_claims(t), strict=True):
+            rows.append({
+                "task": c.setting.task,
+                "setting": setting_text(c),
+                "trick": t.name,
+                "effect": c.effect.value,
+                "magnitude": magnitude_text(c),
+                "evidence": c.evidence.value,
+                "grade": g.grade,
+            })
+    return sorted(rows, key=lambda r: (r["task"].casefold(), r["setting"].casefold(), r["trick"]))
+
+
+def compare_magnitudes(tricks: list[Trick]) -> list[dict[str, Any]]:
+    """Every reported magnitude of the selected tricks."""
+    rows = []
+    for t in tricks:
+        for c in t.claims:
+            m = c.magnitude
+            if m is not None:
+                rows.append({"trick": t.name, "metric": m.metric, "value": m.value, "unit": m.unit or "",
+                             "baseline": m.baseline or "", "setting": setting_text(c)})
+    return rows
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A typed link between two selected tricks."""
+
+    source: str
+    target: str
+    type: str
+    note: str | None
+
+
+def relations_between(tricks: list[Trick]) -> list[Relation]:
+    """The ``related`` links among the selected tricks (either direction), without duplicates."""
+    ids = {t.id for t in tricks}
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for t in tricks:
+        for r in t.related:
+            key = (t.id, r.id, r.type.value)
+            if r.id in ids and r.id != t.id and key not in seen:
+                seen.add(key)
+                out.append(Relation(t.id, r.id, r.type.value, r.note))
+    return out
+
+
+# --- landscape ---------------------------------------------------------------------------
+
+
+def _jitter(trick_id: str, axis: str, width: float) -> float:
+    digest = hashlib.sha256(f"{axis}:{trick_id}".encode()).digest()
+    return (digest[0] / 255 - 0.5) * width
+
+
+def distinct_first_authors(t: Trick) -> int:
+    """Number of the trick's sources with distinct first authors (independent groups, roughly)."""
+    return len({s.authors[0].split()[-1].casefold() for s in t.sources.values() if s.authors[0].split()})
+
+
+def landscape_rows(tricks: dict[str, Trick]) -> list[dict[str, Any]]:
+    """One point per trick: strongest claim (points, grade) against the amount of independent evidence."""
+    rows = []
+    for t in tricks.values():
+        grades = grade_claims(t)
+        points = max((g.points for g in grades), default=0)
+        indep = distinct_first_authors(t)
+        rows.append({
+            "id": t.id,
+            "name": t.name,
+            "category": t.category.value,
+            "verdict": t.verdict.value,
+            "best_grade": best_grade(t),
+            "points": points,
+            "claims": len(t.claims),
+            "independent_sources": indep,
+            "x": points + _jitter(t.id, "x", 0.7),
+            "y": indep + _jitter(t.id, "y", 0.5),
+            "url": f"trick?trick={t.id}",
+        })
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def verdict_counts(tricks: dict[str, Trick]) -> list[dict[str, Any]]:
+    """Tricks per category (rows) and verdict (columns), with totals; empty categories left out."""
+    rows = []
+    for cat in Category:
+        row: dict[str, Any] = {"category": cat.value}
+        for v in Verdict:
+            row[v.value] = sum(t.category is cat and t.verdict is v for t in tricks.values())
+        row["total"] = sum(row[v.value] for v in Verdict)
+        if row["total"]:
+            rows.append(row)
+    total: dict[str, Any] = {"category": "all"}
+    for v in Verdict:
+        total[v.value] = sum(t.verdict is v for t in tricks.values())
+    total["total"] = len(tricks)
+    rows.append(total)
+    return rows

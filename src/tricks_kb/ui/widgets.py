@@ -1,0 +1,41 @@
+"""Small rendering helpers shared by the pages (badges, trick links)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..evidence import GRADE_LABELS
+from .text import escape_md
+from .views import VERDICT_COLORS
+
+GRADE_COLORS = {"A": "green", "B": "blue", "C": "orange", "D": "gray"}
+
+
+def verdict_badge(verdict: str) -> str:
+    """Markdown badge for a verdict (colour by verdict; text escaped)."""
+    color = VERDICT_COLORS.get(verdict, "gray")
+    return f":{color}-badge[{escape_md(verdict)}]"
+
+
+def grade_badge(grade: str) -> str:
+    """Markdown badge 'grade B · moderate'."""
+    color = GRADE_COLORS.get(grade, "gray")
+    label = GRADE_LABELS.get(grade, "")
+    return f":{color}-badge[grade {escape_md(grade)} · {escape_md(label)}]"
+
+
+def category_badge(category: str) -> str:
+    """Markdown badge for a category."""
+    return f":gray-badge[{escape_md(category)}]"
+
+
+def badges(verdict: str, grade: str, category: str) -> None:
+    """One line of verdict, grade and category badges."""
+    st.markdown(" ".join((verdict_badge(verdict), grade_badge(grade), category_badge(category))))
+
+
+def trick_link(trick_id: str, name: str) -> None:
+    """A link to the trick page for ``trick_id`` (label escaped)."""
+    from . import nav
+
+    st.page_link(nav.page("trick"), label=escape_md(name), query_params={"trick": trick_id})
