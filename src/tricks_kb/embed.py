@@ -105,7 +105,8 @@ class Embedder:
     def __init__(self, info: ModelInfo, model: Any) -> None:
         self.info = info
         self.model = model
-        self.dim = int(model.get_sentence_embedding_dimension())
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False):
@@ -141,6 +142,10 @@ def load_embedder(model: str | None = None, info: ModelInfo | None = None) -> Em
 
             torch.set_num_threads(max(1, min(int(os.environ.get("OMP_NUM_THREADS", "2")), os.cpu_count() or 1)))
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
 
             st = SentenceTransformer(str(info.path), device="cpu")
         except ImportError as exc:

@@ -1,0 +1,58 @@
+"""Score search quality on the labelled queries in tests/eval (nDCG@10, Recall@5, MRR with ranx).
+
+Used by tests/test_retrieval_eval.py and bench/eval_retrieval.py so both print the same table.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+METRICS = ("ndcg@10", "recall@5", "mrr")
+
+
+def load_eval(folder: Path, known_ids: set[str] | None = None) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """Queries {qid: text} and qrels {qid: {trick id: grade}}, limited to ids in ``known_ids``."""
+    with (folder / "queries.tsv").open(encoding="utf-8") as fh:
+        queries = {r["qid"]: r["query"] for r in csv.DictReader(fh, delimiter="\t")}
+    qrels: dict[str, dict[str, int]] = {}
+    with (folder / "qrels.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            if known_ids is None or r["doc"] in known_ids:
+                qrels.setdefault(r["qid"], {})[r["doc"]] = int(r["grade"])
+    qrels = {q: d for q, d in qrels.items() if q in queries and any(g >= 1 for g in d.values())}
+    return {q: queries[q] for q in qrels}, qrels
+
+
+def run_queries(engine: Any, queries: dict[str, str], mode: str, k: int = 10) -> dict[str, dict[str, float]]:
+    """A ranx-style run {qid: {trick id: score}} for one mode; scores are made strictly decreasing by rank."""
+    run: dict[str, dict[str, float]] = {}
+    for qid, text in queries.items():
+        hits = engine.search(text, k=k, mode=mode).hits
+        run[qid] = {h.id: float(k - i) for i, h in enumerate(hits)} or {"__none__": 0.0}
+    return run
+
+
+def score(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, float]:
+    """nDCG@10, Recall@5 and MRR averaged over the queries."""
+    from ranx import Qrels, Run, evaluate
+
+    out = evaluate(Qrels(qrels), Run(run), list(METRICS))
+    return {m: float(out[m]) for m in METRICS}
+
+
+def evaluate_modes(engine: Any, folder: Path, modes: tuple[str, ...] = ("bm25", "dense", "hybrid")
+                   ) -> tuple[dict[str, dict[str, float]], int]:
+    """Scores per mode and the number of queries used."""
+    queries, qrels = load_eval(folder, set(engine.tricks))
+    return {m: score(qrels, run_queries(engine, queries, m)) for m in modes}, len(queries)
+
+
+def table(results: dict[str, dict[str, float]], n_queries: int) -> str:
+    """The scores as a small Markdown table."""
+    lines = [f"| mode ({n_queries} queries) | " + " | ".join(METRICS) + " |",
+             "| --- | " + " | ".join("---" for _ in METRICS) + " |"]
+    for mode, s in results.items():
+        lines.append(f"| {mode} | " + " | ".join(f"{s[m]:.3f}" for m in METRICS) + " |")
+    return "\n".join(lines)
