@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404 # starts only our own `python -m streamlit run app.py`, no shell
 import sys
 import time
 import urllib.request
@@ -77,7 +77,7 @@ def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | 
     log = log_path.open("w", encoding="utf-8")
     cmd = [sys.executable, "-m", "streamlit", "run", str(repo_root() / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", *SERVER_FLAGS]
-    proc = subprocess.Popen(cmd, cwd=repo_root(), env=full_env, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(cmd, cwd=repo_root(), env=full_env, stdout=log, stderr=subprocess.STDOUT,  # nosec B603 # fixed argv: this interpreter + streamlit, no shell
                             start_new_session=True)
     server = Server(proc, port, log_path)
     deadline = time.monotonic() + timeout
@@ -85,7 +85,7 @@ def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | 
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited with code {proc.returncode}:\n{server.log()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:  # noqa: S310 - localhost
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:  # noqa: S310  # nosec B310 # http://127.0.0.1 health URL built here
                 if r.read().decode().strip() == "ok":
                     return server
         except OSError:
