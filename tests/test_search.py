@@ -1,0 +1,176 @@
+"""Hybrid search over a real index of the 12-entry fixture catalog (real model, faiss, bm25s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tricks_kb.search import Filters, SearchEngine, clean_query, search
+
+pytestmark = pytest.mark.slow
+
+
+def _ids(resp):
+    return [h.id for h in resp.hits]
+
+
+def test_hybrid_finds_symptom_query(search_engine):
+    resp = search_engine.search("my loss spikes early in training", k=5)
+    assert resp.mode == "hybrid" and resp.notice is None
+    assert {"loss-spike-rollback", "gradient-clipping", "lr-warmup"} & set(_ids(resp)[:3])
+    scores = [h.score for h in resp.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert len(set(_ids(resp))) == len(resp.hits)  # one hit per trick
+
+
+def test_misspelt_query_finds_label_smoothing(search_engine):
+    resp = search_engine.search("lable smothing", k=5)
+    assert _ids(resp)[0] == "label-smoothing"
+    assert any("label smoothing" in s for s in resp.suggestions)
+
+
+@pytest.mark.parametrize("query", ["EMA of weights", "ema weights", "Label Smoothing", "WSD"])
+def test_exact_name_or_alias_ranks_first(search_engine, query):
+    expected = {"EMA of weights": "ema-weights", "ema weights": "ema-weights",
+                "Label Smoothing": "label-smoothing", "WSD": "warmup-stable-decay"}[query]
+    for mode in ("hybrid", "bm25", "dense"):
+        assert _ids(search_engine.search(query, k=3, mode=mode))[0] == expected
+
+
+def test_claim_passage_is_reported(search_engine):
+    resp = search_engine.search("PaLM restarted about 100 steps before each spike and skipped batches", k=3)
+    top = resp.hits[0]
+    assert top.id == "loss-spike-rollback"
+    assert top.matched_kind == "claim" and isinstance(top.claim_index, int)
+    claim = search_engine.tricks[top.id].claims[top.claim_index]
+    assert claim.statement.split()[0] in top.matched
+
+
+def test_modes_differ_but_agree_on_easy_query(search_engine):
+    for mode in ("dense", "bm25", "hybrid"):
+        assert "mixup" in _ids(search_engine.search("mix two training images and their labels", k=3, mode=mode))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        search_engine.search("x", mode="nope")
+
+
+def test_filters_combine(search_engine):
+    f = Filters(categories=["schedule"])
+    ids = _ids(search_engine.search("learning rate", k=20, filters=f))
+    assert ids and set(ids) <= {"cosine-decay", "lr-warmup", "warmup-stable-decay"}
+    f = Filters(categories=["schedule", "optimizer"], verdicts=["established"])
+    ids = set(_ids(search_engine.search("learning rate", k=20, filters=f)))
+    assert ids == {"lr-warmup", "adamw"}
+    f = Filters(year_min=2024, year_max=2024, categories=["schedule"])
+    ids = set(_ids(search_engine.search("decay", k=20, filters=f)))
+    assert "warmup-stable-decay" in ids and ids <= {"warmup-stable-decay", "cosine-decay", "lr-warmup"}
+    ids = set(_ids(search_engine.search("regularization", k=20, filters=Filters(grades=["D"]))))
+    assert ids and all(search_engine.search("", filters=Filters(grades=["D"])).hits)
+    assert ids <= {h.id for h in search_engine.search("", filters=Filters(grades=["D"])).hits}
+    ids = set(_ids(search_engine.search("training", k=20, filters=Filters(tags=["llm-stability"]))))
+    assert ids == {"gradient-clipping", "loss-spike-rollback"}
+    ids = set(_ids(search_engine.search("training", k=20, filters=Filters(domains=["tabular"]))))
+    assert ids == {"mixup"}
+
+
+def test_no_hits_suggests_loosening(search_engine):
+    f = Filters(categories=["augmentation"], verdicts=["established"])
+    resp = search_engine.search("mixup", filters=f)
+    assert resp.hits == []
+    assert any("verdicts" in s for s in resp.suggestions)
+    assert any("categories" in s for s in resp.suggestions)
+
+
+def test_browse_mode_lists_all_sorted_by_name(search_engine):
+    resp = search_engine.search("   ")
+    assert resp.mode == "browse"
+    assert len(resp.hits) == len(search_engine.tricks) == 12
+    names = [h.name.casefold() for h in resp.hits]
+    assert names == sorted(names)
+    resp = search_engine.search("", filters=Filters(categories=["schedule"]))
+    assert {h.id for h in resp.hits} == {"cosine-decay", "lr-warmup", "warmup-stable-decay"}
+
+
+@pytest.mark.parametrize("query", [
+    "a" * 100_000, "warmup " * 20_000, "\x00\x01\x1b[31m learning rate \x7f", "🔥🚀 label smoothing 🤖",
+    "<script>alert('x')</script> dropout", "' OR 1=1; --", "\u202e\u200b\ufeff", "é" * 5000, "😀" * 3000,
+])
+def test_odd_queries_get_sensible_answers(search_engine, query):
+    resp = search_engine.search(query, k=5)
+    assert resp.mode in ("hybrid", "browse")
+    assert len(resp.hits) <= 12
+    for h in resp.hits:
+        assert h.id in search_engine.tricks
+
+
+def test_odd_query_still_finds_the_words(search_engine):
+    assert _ids(search_engine.search("<b>dropout</b>\x00", k=1)) == ["dropout"]
+    assert _ids(search_engine.search("🔥 label smoothing 🤖", k=1)) == ["label-smoothing"]
+
+
+def test_clean_query_clips_and_strips():
+    assert clean_query("a\x00b\tc\n\x1b") == "a b c"
+    long = clean_query("word " * 10_000)
+    assert len(long) <= 512 and long.endswith("word")
+    assert clean_query(None) == ""
+
+
+def test_threads_give_identical_results(search_engine):
+    queries = ["my loss spikes early in training", "lable smothing", "EMA of weights", "weight decay AdamW",
+               "cosine or WSD?", "", "<script>", "regularize a classifier"] * 4
+    serial = [[(h.id, h.score, h.matched) for h in search_engine.search(q, k=5).hits] for q in queries]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        parallel = list(pool.map(lambda q: [(h.id, h.score, h.matched) for h in search_engine.search(q, k=5).hits],
+                                 queries))
+    assert parallel == serial
+
+
+def test_module_search_function_uses_given_engine(search_engine):
+    resp = search("dropout", k=2, engine=search_engine)
+    assert resp.hits[0].id == "dropout" and len(resp.hits) == 2
+
+
+def _cli(search_index, *args, stdin=None):
+    env = dict(os.environ, TRICKS_KB_CATALOG=str(search_index.catalog_dir), TRICKS_KB_INDEX=str(search_index.index_dir))
+    return subprocess.run([sys.executable, "-m", "tricks_kb", *args], capture_output=True, text=True, env=env,
+                          input=stdin, timeout=300)
+
+
+def test_cli_search_json_and_batch(search_index, tmp_path):
+    out = _cli(search_index, "search", "gradeint clipping", "--json", "--k", "3")
+    assert out.returncode == 0, out.stderr
+    hits = json.loads(out.stdout)
+    assert hits[0]["id"] == "gradient-clipping"
+    assert {"id", "name", "score", "verdict", "matched", "category", "grade", "matched_kind"} <= set(hits[0])
+    batch = tmp_path / "q.txt"
+    batch.write_text("dropout\n\nlable smothing\nwarmup\n", encoding="utf-8")
+    out = _cli(search_index, "search", "--batch", str(batch), "--json", "--k", "2", "--category", "regularization")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 4
+    assert lines[0][0]["id"] == "dropout"
+    assert all(h["category"] == "regularization" for h in lines[1])  # browse with a filter
+    assert lines[2][0]["id"] == "label-smoothing"
+    assert all(h["category"] == "regularization" for line in lines for h in line)
+
+
+def test_cli_search_text_and_bad_input(search_index):
+    out = _cli(search_index, "search", "label smoothing", "--k", "2")
+    assert out.returncode == 0 and "Label smoothing [label-smoothing]" in out.stdout
+    out = _cli(search_index, "search", "x", "--category", "nonsense")
+    assert out.returncode == 2 and "invalid choice" in out.stderr and "Traceback" not in out.stderr
+    out = _cli(search_index, "search", "x", "--k", "0")
+    assert out.returncode == 2 and "expected 1..1000" in out.stderr
+    out = _cli(search_index, "search", "--batch", "/nonexistent/file")
+    assert out.returncode == 2 and "cannot read" in out.stderr and "Traceback" not in out.stderr
+    out = _cli(search_index, "search", "x", "--year-min", "2024", "--year-max", "2020")
+    assert out.returncode == 2 and "after" in out.stderr
+
+
+def test_engine_load_is_per_catalog(search_index):
+    eng = SearchEngine.load(index_dir=search_index.index_dir, catalog_dir=search_index.catalog_dir)
+    assert eng.status == "ok" and set(eng.tricks) == set(eng.search("").hits[i].id for i in range(12))
