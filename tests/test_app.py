@@ -1,0 +1,206 @@
+"""The Streamlit app's page logic, run headless with streamlit.testing.v1.AppTest (real model and index)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+pytestmark = pytest.mark.slow
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+TIMEOUT = 120  # the first run loads the embedding model
+
+
+@pytest.fixture
+def app_env(search_index, monkeypatch):
+    """Point the app at the fixture catalog and its real index."""
+    monkeypatch.setenv("TRICKS_KB_CATALOG", str(search_index.catalog_dir))
+    monkeypatch.setenv("TRICKS_KB_INDEX", str(search_index.index_dir))
+    return search_index
+
+
+def run(params: dict[str, str] | None = None, page: str | None = None) -> AppTest:
+    """Run app.py once, optionally with query parameters and on a given page (by url path)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    if page:
+        at._page_hash = calc_hash(page)  # AppTest.switch_page only knows file pages; st.Page hashes url_path
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def card_labels(at: AppTest) -> list[str]:
+    """The trick names on the result cards, in order."""
+    return [p.proto.label for p in at.get("page_link") if p.proto.page.startswith("trick")
+            or "trick" in p.proto.page]
+
+
+def md(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n" + "\n".join(c.value for c in at.caption)
+
+
+def test_search_ranks_and_highlights(app_env):
+    at = run({"q": "warmup"})
+    labels = card_labels(at)
+    assert labels, "no result cards"
+    assert "Learning\\-rate warmup" in labels[:2] or "Warmup\\-stable\\-decay \\(WSD\\) schedule" in labels[:2]
+    assert "**warmup**" in md(at).lower()
+    assert at.text_input(key="s_q").value == "warmup"
+
+
+def test_filter_restricts_results_and_updates_url(app_env):
+    at = run({"q": "learning rate"})
+    before = card_labels(at)
+    at.multiselect(key="f_verdict").set_value(["folklore"]).run()
+    after = card_labels(at)
+    assert after and len(after) < len(before)
+    verdict_badges = re.findall(r":(\w+)-badge\[(established|promising|contested|folklore|debunked)\]", md(at))
+    assert verdict_badges and {v for _, v in verdict_badges} == {"folklore"}
+    assert at.query_params["verdict"] == "folklore"
+    assert at.query_params["q"] == "learning rate"
+
+
+def test_deep_link_restores_query_and_filters(app_env):
+    at = run({"q": "warmup", "verdict": "folklore,established", "grade": "A"})
+    assert at.text_input(key="s_q").value == "warmup"
+    assert at.multiselect(key="f_verdict").value == ["folklore", "established"]
+    assert at.multiselect(key="f_grade").value == ["A"]
+
+
+def test_deep_link_ignores_unknown_filter_values(app_env):
+    at = run({"verdict": "nonsense", "year_min": "abcd"})
+    assert at.multiselect(key="f_verdict").value == []
+    assert len(card_labels(at)) == 12  # browse mode: the whole fixture catalog
+
+
+def test_trick_page_shows_everything(app_env):
+    at = run({"trick": "adamw"})
+    text = md(at)
+    assert at.title[0].value.startswith("AdamW")
+    claims = at.dataframe[0].value
+    assert len(claims) >= 2 and {"effect", "claim", "grade", "sources", "evidence"} <= set(claims.columns)
+    assert "Verdicts the evidence supports" in text
+    assert any("@" in c.value and "title" in c.value for c in at.code), "no BibTeX block"
+    assert "arxiv.org/abs/" in text
+    related = [p.proto.label for p in at.get("page_link")]
+    assert "Weight decay" in related  # related trick present in the catalog is a link
+    assert "no\\-decay\\-norm\\-bias" in text  # one that is not is plain text
+
+
+def test_trick_by_alias_resolves(app_env):
+    at = run({"trick": "label smoothing"})
+    assert at.title[0].value.startswith("Label smoothing")
+
+
+def test_unknown_trick_suggests_close_matches(app_env):
+    at = run({"trick": "adamx"})
+    assert at.error and "no trick" in at.error[0].value.lower()
+    assert "AdamW \\(decoupled weight decay\\)" in [p.proto.label for p in at.get("page_link")]
+
+
+def test_compare_two_tricks(app_env):
+    at = run({"compare": "adamw,weight-decay,not-a-trick"})
+    assert at.multiselect(key="c_pick").value == ["adamw", "weight-decay"]
+    assert at.warning and "not\\-a\\-trick" in at.warning[0].value
+    text = md(at)
+    assert "part\\-of" in text  # adamw is part-of weight-decay (from `related`)
+    settings_table = at.dataframe[0].value
+    assert set(settings_table["trick"]) == {"AdamW (decoupled weight decay)", "Weight decay"}
+    assert at.query_params["compare"] == "adamw,weight-decay"
+
+
+def test_landscape_chart_and_counts(app_env):
+    at = run(page="landscape")
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    spec = charts[0].proto.spec
+    assert re.search(r'"href": \{"field": "url"', spec) and '"category"' in spec  # points link to trick pages
+    counts = at.dataframe[0].value
+    assert counts.iloc[-1]["category"] == "all" and counts.iloc[-1]["total"] == 12
+    assert counts.iloc[:-1]["total"].sum() == 12
+    assert "How to read it" in md(at)
+
+
+def test_contribute_shows_template_and_command(app_env):
+    at = run(page="contribute")
+    code = "\n".join(c.value for c in at.code)
+    assert "id: my-new-trick" in code and "verdict:" in code
+    assert "tricks-kb validate tricks/my-new-trick.yaml" in code
+
+
+def test_no_results_gives_suggestions(app_env):
+    at = run({"q": "lable smothing", "category": "optimizer"})
+    buttons = [b.label for b in at.button]
+    assert any("Search for" in b for b in buttons) or any("oosen" in b for b in buttons), buttons
+
+
+def test_spelling_button_applies_correction(app_env):
+    at = run({"q": "lable smothing"})
+    spell = [b for b in at.button if b.label.startswith("Search for")]
+    assert spell, [b.label for b in at.button]
+    spell[0].click().run()
+    assert "smoothing" in at.text_input(key="s_q").value
+
+
+def test_bad_index_banner_and_keyword_results(search_index, corrupt_index, monkeypatch):
+    monkeypatch.setenv("TRICKS_KB_CATALOG", str(search_index.catalog_dir))
+    monkeypatch.setenv("TRICKS_KB_INDEX", str(corrupt_index))
+    at = run({"q": "label smoothing"})
+    assert at.warning and "keyword" in at.warning[0].value
+    assert any(c.value == "tricks-kb build" for c in at.code)
+    assert card_labels(at)[0] == "Label smoothing"
+
+
+def test_missing_index_banner(search_index, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRICKS_KB_CATALOG", str(search_index.catalog_dir))
+    monkeypatch.setenv("TRICKS_KB_INDEX", str(tmp_path / "no-index-here"))
+    at = run({"q": "dropout"})
+    assert "has not been built" in at.warning[0].value
+    assert "Dropout" in card_labels(at)
+
+
+def test_page_error_is_friendly(app_env, monkeypatch):
+    import tricks_kb.ui.page_trick as page_trick
+
+    def boom(*a, **k):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(page_trick, "claim_rows", boom)
+    at = run({"trick": "adamw"})
+    assert at.error and "Sorry, something went wrong" in at.error[0].value
+    assert "secret internal detail" not in md(at)
+
+
+def test_hostile_catalog_text_is_escaped(search_index, hostile_catalog, monkeypatch):
+    monkeypatch.setenv("TRICKS_KB_CATALOG", str(hostile_catalog))
+    monkeypatch.setenv("TRICKS_KB_INDEX", str(search_index.index_dir))
+    at = run({"trick": "hostile-entry"})
+    text = md(at) + at.title[0].value
+    for raw in ("<img", "<script", "<svg", "<iframe", "<style", "<b>", "<a "):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw  # only ever backslash-escaped
+    assert ":red[" not in text and "](javascript" not in text
+    assert "javascript:" not in "".join(re.findall(r"\]\(([^)]*)\)", text))  # no javascript link targets
+    assert "\\<img src\\=x onerror\\=" in text  # shown, escaped
+    assert "https://example.org/%22%3E%3Cimg/src=x/onerror=window.__pwned=6%3E" in text
+
+
+HOSTILE = st.sampled_from(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
+                           ":red[x]", "$x$", "**b**", "\x00", "\u202e", "😀", "' OR 1=1 --", "&lt;b&gt;"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(HOSTILE, st.text(max_size=40)), min_size=1, max_size=4).map(" ".join))
+def test_any_query_renders_without_error(app_env, query):
+    at = run({"q": query})
+    for m in at.markdown:
+        # catalog or query text never brings raw HTML into markdown
+        assert not re.search(r"(?<!\\)<(script|img)", m.value), m.value
+    assert not at.error
