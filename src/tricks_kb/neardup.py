@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import subprocess  # nosec B404 # only the fixed `git` command runs, with list arguments, never a shell
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .catalog import Entry
@@ -42,6 +43,7 @@ class Match:
     detail: str
 
 
+@lru_cache(maxsize=65536)
 def _tokens(label: str) -> frozenset[str]:
     words = re.findall(r"[a-z0-9]+", label.casefold())
     out = set()
@@ -54,10 +56,12 @@ def _tokens(label: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=65536)
 def _compact(label: str) -> str:
     return "".join(re.findall(r"[a-z0-9]+", label.casefold()))
 
 
+@lru_cache(maxsize=65536)
 def _words(label: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", label.casefold()))
 
