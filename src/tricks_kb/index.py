@@ -387,7 +387,10 @@ def write_index(index_dir: Path, passages: list[Passage], vectors, model: dict[s
     """
     index_dir = Path(index_dir)
     parent = index_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(_os_message(exc, index_dir)) from exc
     gen = time.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = parent / f"{TMP_PREFIX}{os.getpid()}-{gen}"
     faiss_name, bm25_name = f"vectors-{gen}.faiss", f"bm25-{gen}"
@@ -477,7 +480,10 @@ def build(tricks: dict[str, Trick], index_dir: Path | None = None, model: str | 
     t0 = time.perf_counter()
     index_dir = Path(index_dir or default_index_dir())
     report = BuildReport(entries=len(tricks), skipped=list(skipped or []))
-    _clean_leftovers(index_dir)
+    try:
+        _clean_leftovers(index_dir)
+    except OSError as exc:
+        raise BuildError(_os_message(exc, index_dir)) from exc
     info = model_info(model)
     if not force and index_dir.exists():
         with contextlib.suppress(IndexError_):
