@@ -36,9 +36,13 @@ def run_queries(engine: Any, queries: dict[str, str], mode: str, k: int = 10) ->
 
 def score(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, float]:
     """nDCG@10, Recall@5 and MRR averaged over the queries."""
+    import warnings
+
     from ranx import Qrels, Run, evaluate
 
-    out = evaluate(Qrels(qrels), Run(run), list(METRICS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba's uint64->int64 cast notice inside ranx
+        out = evaluate(Qrels(qrels), Run(run), list(METRICS))
     return {m: float(out[m]) for m in METRICS}
 
 
