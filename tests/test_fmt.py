@@ -120,3 +120,17 @@ def test_unsafe_yaml_is_refused_not_rewritten(tmp_path: Path, capsys) -> None:
 def test_missing_path_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert main(["fmt", str(tmp_path / "nope.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_fmt_and_changes_never_import_the_model(tmp_path: Path, fixtures_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    f = tmp_path / "fixture-good.yaml"
+    shutil.copy(fixtures_dir / "good" / "fixture-good.yaml", f)
+    code = ("import sys; from tricks_kb.cli import main; main(['fmt', '--check', sys.argv[1]]); "
+            "main(['changes', '--since', 'HEAD']); "
+            "print('HEAVY', [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout
+    assert "would reformat" in out and "HEAVY []" in out
