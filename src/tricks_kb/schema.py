@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator
@@ -25,7 +25,7 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, strip
 Short = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """What part of training a trick changes."""
 
     optimizer = "optimizer"
@@ -45,7 +45,7 @@ class Category(str, Enum):
     scaling = "scaling"
 
 
-class Domain(str, Enum):
+class Domain(StrEnum):
     """Application areas a trick has been used in."""
 
     general = "general"
@@ -62,7 +62,7 @@ class Domain(str, Enum):
     science = "science"
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     """Model scale: small < 100M parameters, medium 100M-10B, large > 10B."""
 
     small = "small"
@@ -70,7 +70,7 @@ class Scale(str, Enum):
     large = "large"
 
 
-class Effect(str, Enum):
+class Effect(StrEnum):
     """Direction of a claim's effect on the outcome it measures."""
 
     helps = "helps"
@@ -79,7 +79,7 @@ class Effect(str, Enum):
     mixed = "mixed"
 
 
-class EvidenceKind(str, Enum):
+class EvidenceKind(StrEnum):
     """Study design behind a claim, strongest first (see docs/evidence.md)."""
 
     multi_workload_benchmark = "multi-workload-benchmark"
@@ -91,7 +91,7 @@ class EvidenceKind(str, Enum):
     anecdote = "anecdote"
 
 
-class RateDown(str, Enum):
+class RateDown(StrEnum):
     """Reasons to rate a claim's certainty down (GRADE-style)."""
 
     single_seed = "single-seed"
@@ -104,7 +104,7 @@ class RateDown(str, Enum):
     inconsistent = "inconsistent"
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     """What kind of publication a source is."""
 
     paper = "paper"
@@ -116,7 +116,7 @@ class SourceKind(str, Enum):
     code = "code"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Overall status of a trick, checked against its claims (docs/evidence.md)."""
 
     established = "established"
@@ -126,7 +126,7 @@ class Verdict(str, Enum):
     debunked = "debunked"
 
 
-class RelationType(str, Enum):
+class RelationType(StrEnum):
     """How a trick relates to another."""
 
     alternative_to = "alternative-to"
