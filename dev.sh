@@ -68,6 +68,7 @@ case "$cmd" in
     ensure_chromium
     echo "==> validate catalog";        "$VENV/bin/tricks-kb" validate --no-warnings
     echo "==> schema is generated";     "$VENV/bin/tricks-kb" schema --check
+    echo "==> catalog is formatted";    "$VENV/bin/tricks-kb" fmt --check
     echo "==> index is fresh";          "$VENV/bin/tricks-kb" build --check
     echo "==> ruff";                    "$VENV/bin/ruff" check src tests bench app.py
     echo "==> pytest"

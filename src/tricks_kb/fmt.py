@@ -23,7 +23,7 @@ from .loader import load_text
 from .schema import AppliesTo, Claim, Magnitude, Related, Setting, Source, Trick
 
 QUOTED_FIELDS = ("arxiv", "doi")
-WIDTH = 100  # plain and quoted scalars are re-wrapped at this column; block scalars keep their lines
+WIDTH = 100  # plain, quoted and folded (>-) scalars are re-wrapped at this column; literal (|) keep their lines
 # Problems that make a file unsafe to rewrite: it is not the plain YAML the loader accepts.
 _UNSAFE_CODES = {"TK001", "TK002", "TK003", "TK004", "TK005", "TK006", "TK007", "TK012", "TK013"}
 _BARE_TOKEN = re.compile(r"[^\s#,\]}]+")
@@ -104,6 +104,25 @@ def _walk(data: Any, text_lines: list[str]) -> None:
                 _quote_identifiers(src, text_lines)
     for rel in _items(data.get("related")):
         _reorder(rel, _order(Related))
+    _refold(data)
+
+
+def _refold(node: Any) -> None:
+    """Drop the author's fold points in folded (>-) scalars so they are re-folded at WIDTH."""
+    from ruamel.yaml.scalarstring import FoldedScalarString
+
+    if hasattr(node, "items") and hasattr(node, "move_to_end"):
+        for key, value in list(node.items()):
+            if isinstance(value, FoldedScalarString):
+                node[key] = FoldedScalarString(str(value))
+            else:
+                _refold(value)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, FoldedScalarString):
+                node[i] = FoldedScalarString(str(value))
+            else:
+                _refold(value)
 
 
 def _items(value: Any) -> list[Any]:
