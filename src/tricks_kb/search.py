@@ -142,6 +142,10 @@ class SearchEngine:
         self.bm25 = bm25
         self.faiss_index = faiss_index
         self.embedder = embedder
+        if faiss_index is not None:
+            import faiss
+
+            faiss.omp_set_num_threads(1)  # one query at a time: avoid OpenMP spin-waits fighting torch's threads
         self.ids = sorted(tricks)
         self._row = {tid: i for i, tid in enumerate(self.ids)}
         self._p_trick = np.array([self._row.get(p.entry_id, -1) for p in passages], dtype="int64")

@@ -1,0 +1,114 @@
+"""In-process query latency (p50/p95) of hybrid search on the shipped catalog and synthetic catalogs.
+
+Usage: .venv/bin/python bench/bench_search.py [--sizes 10000 100000] [--queries 200]
+
+Synthetic catalogs copy real entries under new ids with random summaries (words drawn from the
+catalog's own vocabulary) and one claim each, so every entry has 2 passages; their vectors are
+random unit vectors (embedding 200k passages would take hours here). The index is written by
+``index.write_index`` and served by ``SearchEngine.open``: the same code path as the real index.
+The query-embedding cache is cleared before every query, so each timing includes embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from tricks_kb.embed import model_info  # noqa: E402
+from tricks_kb.index import write_index  # noqa: E402
+from tricks_kb.passages import catalog_passages, content_hash  # noqa: E402
+from tricks_kb.retrieval_eval import load_eval  # noqa: E402
+from tricks_kb.search import Filters, SearchEngine  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def queries(n: int) -> list[str]:
+    base, _ = load_eval(ROOT / "tests" / "eval")
+    qs = list(base.values())
+    rng = random.Random(0)
+    out = []
+    while len(out) < n:
+        q = rng.choice(qs).split()
+        rng.shuffle(q)
+        out.append(" ".join(q[: rng.randint(min(2, len(q)), len(q))]))
+    return out
+
+
+def time_queries(engine: SearchEngine, qs: list[str], filters: Filters | None = None) -> tuple[float, float]:
+    for q in qs[:10]:
+        engine.search(q, k=10, filters=filters)
+    times = []
+    for q in qs:
+        engine._qcache.clear()
+        t = time.perf_counter()
+        engine.search(q, k=10, filters=filters)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def synthetic(n: int, real: dict, out_dir: Path) -> SearchEngine:
+    import numpy as np
+
+    rng = random.Random(n)
+    words = sorted({w for p in catalog_passages(real) for w in p.text.lower().split() if w.isalpha() and len(w) > 3})
+    templates = [real[t] for t in sorted(real)]
+    tricks = {}
+    for i in range(n):
+        t = templates[i % len(templates)]
+        summary = " ".join(rng.choices(words, k=rng.randint(12, 30))).capitalize() + "."
+        tid = f"syn-{i:06d}-{t.id}"[:80]
+        tricks[tid] = t.model_copy(update={"id": tid, "name": f"{t.name} {i}", "summary": summary,
+                                           "claims": t.claims[:1]})
+    passages = catalog_passages(tricks)
+    vecs = np.random.default_rng(n).standard_normal((len(passages), 384)).astype("float32")
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    info = model_info()
+    t0 = time.perf_counter()
+    write_index(out_dir, passages, vecs, {"name": info.name, "fingerprint": info.fingerprint, "dim": 384},
+                {tid: content_hash(t) for tid, t in tricks.items()})
+    print(f"  wrote synthetic index: {n} entries, {len(passages)} passages in {time.perf_counter() - t0:.1f}s")
+    t0 = time.perf_counter()
+    engine = SearchEngine.open(tricks, index_dir=out_dir)
+    print(f"  loaded engine in {time.perf_counter() - t0:.1f}s (status {engine.status})")
+    assert engine.status == "ok", engine.notice
+    return engine
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--queries", type=int, default=200)
+    args = ap.parse_args()
+    qs = queries(args.queries)
+    print(f"load average at start: {os.getloadavg()}")
+    engine = SearchEngine.load()
+    print(f"shipped catalog: {len(engine.tricks)} entries, {len(engine.passages)} passages, status {engine.status}")
+    rows = [("shipped", len(engine.tricks), len(engine.passages), *time_queries(engine, qs))]
+    f = Filters(categories=["optimizer", "schedule"], year_min=2018)
+    rows.append(("shipped + filters", len(engine.tricks), len(engine.passages), *time_queries(engine, qs, f)))
+    real = engine.tricks
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as d:
+            eng = synthetic(n, real, Path(d) / "index")
+            rows.append((f"synthetic {n // 1000}k", n, len(eng.passages), *time_queries(eng, qs)))
+            rows.append((f"synthetic {n // 1000}k + filters", n, len(eng.passages), *time_queries(eng, qs, f)))
+            del eng
+    print(f"load average at end: {os.getloadavg()}")
+    print(f"\n| catalog | entries | passages | p50 ms | p95 ms |  ({args.queries} queries, k=10, hybrid)")
+    print("| --- | --- | --- | --- | --- |")
+    for name, n, p, p50, p95 in rows:
+        print(f"| {name} | {n} | {p} | {p50:.1f} | {p95:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
