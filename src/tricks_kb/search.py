@@ -154,12 +154,24 @@ class SearchEngine:
             domains=frozenset(d.value for d in t.applies_to.domains),
             years=tuple(s.year for s in t.sources.values()), tags=frozenset(t.tags),
         ) for tid, t in tricks.items()}
+        metas = [self._meta[t] for t in self.ids]
+        self._cat = np.array([m.category for m in metas], dtype=object)
+        self._verd = np.array([m.verdict for m in metas], dtype=object)
+        self._grade = np.array([m.grade for m in metas], dtype=object)
+        self._dom = self._value_masks([m.domains for m in metas])
+        self._tag = self._value_masks([m.tags for m in metas])
+        pairs = [(r, y) for r, m in enumerate(metas) for y in m.years]
+        self._year_row = np.array([r for r, _ in pairs], dtype="int64")
+        self._year_val = np.array([y for _, y in pairs], dtype="int64")
+        self._p_valid = self._p_trick >= 0
+        self._p_row = np.maximum(self._p_trick, 0)
+        self._entry_pids = {p.entry_id: i for i, p in reversed(list(enumerate(passages))) if p.kind == "entry"}
         self._exact: dict[str, str] = {}
         for tid in self.ids:
             t = tricks[tid]
             for label in (t.name, *t.aliases, tid):
                 self._exact.setdefault(_norm_name(label), tid)
-        self._name_vocab = sorted({w for label in self._exact for w in label.split() if len(w) >= 3}
+        self._name_vocab = sorted({w for label in self._exact for w in label.split() if len(w) >= 3 and not w.isdigit()}
                                   | {w for t in tricks.values() for tag in t.tags for w in tag.split("-")
                                      if len(w) >= 3})
         self._text_vocab = sorted({w for p in passages for w in _WORDS.findall(p.text.casefold())
@@ -251,30 +263,41 @@ class SearchEngine:
 
     # --- pieces ------------------------------------------------------------------------
 
-    def _allowed(self, f: Filters | None) -> set[str] | None:
+    def _value_masks(self, values: list[frozenset[str]]) -> dict[str, Any]:
+        import numpy as np
+
+        out: dict[str, Any] = {}
+        for row, vals in enumerate(values):
+            for v in vals:
+                out.setdefault(v, np.zeros(len(values), dtype=bool))[row] = True
+        return out
+
+    def _allowed(self, f: Filters | None):
+        """Boolean mask over trick rows (None: no filter)."""
+        import numpy as np
+
         if f is None or not f.active():
             return None
-        cats, verds = set(f.categories), set(f.verdicts)
-        grades, doms, tags = {g.upper() for g in f.grades}, set(f.domains), set(f.tags)
-        out = set()
-        for tid, m in self._meta.items():
-            if cats and m.category not in cats:
-                continue
-            if verds and m.verdict not in verds:
-                continue
-            if grades and m.grade not in grades:
-                continue
-            if doms and not (m.domains & doms):
-                continue
-            if tags and not (m.tags & tags):
-                continue
-            if f.year_min is not None or f.year_max is not None:
-                lo = f.year_min if f.year_min is not None else -10**9
-                hi = f.year_max if f.year_max is not None else 10**9
-                if not any(lo <= y <= hi for y in m.years):
-                    continue
-            out.add(tid)
-        return out
+        n = len(self.ids)
+        m = np.ones(n, dtype=bool)
+        for values, column in ((f.categories, self._cat), (f.verdicts, self._verd),
+                               ([str(g).upper() for g in f.grades], self._grade)):
+            if values:
+                m &= np.isin(column, [str(v) for v in values])
+        for values, masks in ((f.domains, self._dom), (f.tags, self._tag)):
+            if values:
+                anyof = np.zeros(n, dtype=bool)
+                for v in values:
+                    if v in masks:
+                        anyof |= masks[v]
+                m &= anyof
+        if f.year_min is not None or f.year_max is not None:
+            lo = f.year_min if f.year_min is not None else -(10**9)
+            hi = f.year_max if f.year_max is not None else 10**9
+            ym = np.zeros(n, dtype=bool)
+            ym[self._year_row[(self._year_val >= lo) & (self._year_val <= hi)]] = True
+            m &= ym
+        return m
 
     def correct(self, text: str) -> str:
         """Replace query words unknown to the catalog with the closest catalog word (rapidfuzz)."""
@@ -312,25 +335,24 @@ class SearchEngine:
                 self._qcache.popitem(last=False)
         return vec
 
-    def _dense(self, text: str, allowed_rows, n: int) -> dict[int, float]:
+    def _dense(self, text: str, pmask, n: int) -> dict[int, float]:
         import faiss
+        import numpy as np
 
         total = self.faiss_index.ntotal
         if total == 0:
             return {}
         params = None
-        if allowed_rows is not None:
-            import numpy as np
-
-            pids = np.flatnonzero(np.isin(self._p_trick, allowed_rows)).astype("int64")
-            if len(pids) == 0:
+        if pmask is not None:
+            total = int(pmask.sum())
+            if total == 0:
                 return {}
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(pids))
-            total = len(pids)
+            bits = np.packbits(pmask, bitorder="little")
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(pmask), faiss.swig_ptr(bits)))
         scores, ids = self.faiss_index.search(self._embed(text), min(n, total), params=params)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
 
-    def _bm25(self, text: str, allowed_rows, n: int) -> dict[int, float]:
+    def _bm25(self, text: str, pmask, n: int) -> dict[int, float]:
         import numpy as np
 
         from .index import tokenize
@@ -339,8 +361,8 @@ class SearchEngine:
         if not toks or not self.passages:
             return {}
         scores = self.bm25.get_scores(toks)
-        if allowed_rows is not None:
-            scores = np.where(np.isin(self._p_trick, allowed_rows), scores, 0.0)
+        if pmask is not None:
+            scores = np.where(pmask, scores, 0.0)
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
@@ -366,19 +388,16 @@ class SearchEngine:
             suggestions += self._loosen(text, corrected, filters, mode_used)
         return SearchResponse(hits=hits, mode=mode_used, notice=notice, suggestions=suggestions)
 
-    def _rows(self, allowed: set[str] | None):
-        import numpy as np
-
-        return None if allowed is None else np.array(sorted(self._row[t] for t in allowed), dtype="int64")
-
-    def _rank(self, text: str, corrected: str, k: int, allowed: set[str] | None, mode: str) -> list[Hit]:
-        if allowed is not None and not allowed:
-            return []
-        rows = self._rows(allowed)
+    def _rank(self, text: str, corrected: str, k: int, allowed, mode: str) -> list[Hit]:
+        pmask = None
+        if allowed is not None:
+            if not allowed.any():
+                return []
+            pmask = allowed[self._p_row] & self._p_valid
         n = max(MIN_CANDIDATES, 20 * k)
-        dense = self._dense(corrected, rows, n) if mode in ("hybrid", "dense") else {}
+        dense = self._dense(corrected, pmask, n) if mode in ("hybrid", "dense") else {}
         lexical_q = corrected if corrected == text else f"{corrected} {text}"
-        sparse = self._bm25(lexical_q, rows, n) if mode in ("hybrid", "bm25", "keyword") else {}
+        sparse = self._bm25(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
         fused = self.fuse(dense, sparse, mode)
         best: dict[str, tuple[float, int]] = {}
         for pid, s in fused.items():
@@ -387,7 +406,7 @@ class SearchEngine:
                 best[tid] = (s, pid)
         order = sorted(best, key=lambda t: (-best[t][0], t))
         exact = [self._exact.get(_norm_name(q)) for q in (text, corrected)]
-        for tid in reversed([t for t in dict.fromkeys(exact) if t and (allowed is None or t in allowed)]):
+        for tid in reversed([t for t in dict.fromkeys(exact) if t and (allowed is None or allowed[self._row[t]])]):
             if tid in order:
                 order.remove(tid)
             order.insert(0, tid)
@@ -421,11 +440,8 @@ class SearchEngine:
         return {p: w * dense.get(p, 0.0) + (1 - w) * (sparse.get(p, 0.0) / top)
                 for p in set(dense) | set(sparse)}
 
-    def _entry_pid(self, tid: str) -> int:
-        for i, p in enumerate(self.passages):
-            if p.entry_id == tid and p.kind == "entry":
-                return i
-        return 0
+    def _entry_pid(self, tid: str) -> int | None:
+        return self._entry_pids.get(tid)
 
     def _hit(self, tid: str, score: float, pid: int | None) -> Hit:
         t, m = self.tricks[tid], self._meta[tid]
@@ -436,9 +452,11 @@ class SearchEngine:
                    grade=m.grade, summary=t.summary, matched=p.text, matched_kind=p.kind,
                    claim_index=p.claim_index)
 
-    def _browse(self, allowed: set[str] | None) -> SearchResponse:
-        ids = sorted(allowed if allowed is not None else self.tricks,
-                     key=lambda t: (self.tricks[t].name.casefold(), t))
+    def _browse(self, allowed) -> SearchResponse:
+        import numpy as np
+
+        pool = self.ids if allowed is None else [self.ids[i] for i in np.flatnonzero(allowed)]
+        ids = sorted(pool, key=lambda t: (self.tricks[t].name.casefold(), t))
         hits = [self._hit(t, 0.0, None) for t in ids]
         sugg = [] if hits or allowed is None else ["No trick matches every filter: loosen the filters"]
         return SearchResponse(hits=hits, mode="browse", notice=self.notice, suggestions=sugg)
