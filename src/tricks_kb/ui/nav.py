@@ -61,9 +61,22 @@ def page(url_path: str) -> st.Page:
         return _pages[url_path]
 
 
+@functools.cache
+def favicon() -> object:
+    """A small local favicon (a page's material icon would be fetched from Google Fonts; the app works offline)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((2, 2, 62, 62), radius=14, fill=(255, 75, 75, 255))
+    for i, h in enumerate((18, 30, 44)):  # three bars: evidence growing
+        draw.rectangle((12 + i * 15, 54 - h, 22 + i * 15, 54), fill=(255, 255, 255, 255))
+    return img
+
+
 def main() -> None:
     """Entry point used by the repository's app.py."""
-    # No page_icon: a material favicon is fetched from Google Fonts, and the app must work offline.
-    st.set_page_config(page_title="tricks-kb: training tricks, graded", layout="wide")
+    st.set_page_config(page_title="tricks-kb: training tricks, graded", layout="wide", page_icon=favicon())
     current = st.navigation([page(p) for p in PAGES], position="sidebar")
+    st.set_page_config(page_icon=favicon())  # after navigation: keep the local favicon over the page icon
     current.run()

@@ -38,6 +38,12 @@ def _column(t: Trick, tricks: dict[str, Trick]) -> None:
             st.markdown("**Caveats**\n" + "\n".join("- " + escape_md(c) for c in t.caveats))
 
 
+def _on_pick() -> None:
+    """The widget changed: move the URL first, so the URL-wins rule below keeps the new choice."""
+    chosen = st.session_state.get(PICK_KEY) or []
+    params.write({"compare": ",".join(chosen) if chosen else None})
+
+
 def render() -> None:
     """The compare page: ``?compare=adamw,lion``."""
     tricks = get_tricks()
@@ -51,7 +57,7 @@ def render() -> None:
         st.warning(f"Unknown trick “{escape_md(raw[:120])}” left out.{hint}")
     ids = sorted(tricks, key=lambda i: tricks[i].name.casefold())
     chosen = st.multiselect("Pick two to four tricks", ids, key=PICK_KEY, max_selections=MAX_TRICKS,
-                            format_func=lambda i: tricks[i].name)
+                            format_func=lambda i: tricks[i].name, on_change=_on_pick)
     params.write({"compare": ",".join(chosen) if chosen else None})
     if len(chosen) < 2:
         st.info("Pick at least two tricks to compare them side by side.", icon=":material/compare_arrows:")
