@@ -85,8 +85,8 @@ def test_trick_page_shows_everything(app_env):
     at = run({"trick": "adamw"})
     text = md(at)
     assert at.title[0].value.startswith("AdamW")
-    claims = at.dataframe[0].value
-    assert len(claims) >= 2 and {"effect", "claim", "grade", "sources", "evidence"} <= set(claims.columns)
+    claims = at.table[0].value
+    assert len(claims) >= 2 and {"effect", "claim", "grade", "sources", "evidence", "magnitude"} <= set(claims.columns)
     assert "Verdicts the evidence supports" in text
     assert any("@" in c.value and "title" in c.value for c in at.code), "no BibTeX block"
     assert "arxiv.org/abs/" in text
@@ -112,7 +112,7 @@ def test_compare_two_tricks(app_env):
     assert at.warning and "not\\-a\\-trick" in at.warning[0].value
     text = md(at)
     assert "part\\-of" in text  # adamw is part-of weight-decay (from `related`)
-    settings_table = at.dataframe[0].value
+    settings_table = at.table[0].value
     assert set(settings_table["trick"]) == {"AdamW (decoupled weight decay)", "Weight decay"}
     assert at.query_params["compare"] == "adamw,weight-decay"
 

@@ -76,11 +76,11 @@ def render() -> None:
     else:
         st.caption("No recorded relation between these tricks (see each trick's page for its related tricks).")
     st.subheader("Claims by setting")
-    st.dataframe(pd.DataFrame(compare_claims(selected)), hide_index=True, width="stretch",
-                 column_order=["setting", "trick", "effect", "grade", "magnitude", "evidence"])
+    claims = pd.DataFrame(compare_claims(selected))
+    st.table(claims.set_index("setting")[["trick", "effect", "grade", "magnitude", "evidence"]])
     st.subheader("Reported magnitudes")
     mags = compare_magnitudes(selected)
     if mags:
-        st.dataframe(pd.DataFrame(mags), hide_index=True, width="stretch")
+        st.table(pd.DataFrame(mags).set_index("trick"))
     else:
         st.caption("None of these tricks reports a numeric effect size.")

@@ -45,12 +45,13 @@ def landscape_chart(rows: list[dict]) -> alt.LayerChart:
     """Scatter of evidence strength (x) against amount (y), coloured by category, linking to each trick."""
     df = pd.DataFrame(rows)
     x_max = float(df["points"].max()) + 1 if len(df) else 12.0
+    y_max = float(df["independent_sources"].max()) + 0.6 if len(df) else 5.0
     points = alt.Chart(df).mark_point(filled=True, size=110, opacity=0.85).encode(
         x=alt.X("x:Q", title="Strength of the best evidence (points of the strongest claim)",
                 scale=alt.Scale(domain=[-1, max(x_max + 0.5, 10.0)], nice=False),
                 axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("y:Q", title="Independent sources (distinct first authors)",
-                scale=alt.Scale(domainMin=0, nice=True), axis=alt.Axis(tickMinStep=1, format="d")),
+                scale=alt.Scale(domain=[0, y_max], nice=False), axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("category:N", title="Category", scale=alt.Scale(scheme="tableau20"),
                         legend=alt.Legend(orient="bottom", columns=4)),
         shape=alt.Shape("verdict:N", title="Verdict", sort=[v.value for v in Verdict],
@@ -78,4 +79,4 @@ def render() -> None:
     st.caption(ENCODING_NOTE)
     st.subheader("Tricks by verdict in each category")
     counts = pd.DataFrame(verdict_counts(tricks))
-    st.dataframe(counts, hide_index=True, width="stretch", height=36 * (len(counts) + 1) + 4)
+    st.dataframe(counts, hide_index=True, width="stretch", height=35 * (len(counts) + 1) + 3)

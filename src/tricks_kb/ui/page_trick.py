@@ -46,13 +46,10 @@ def _unknown(wanted: str, tricks: dict[str, Trick]) -> None:
 
 def _claims(t: Trick) -> None:
     st.subheader("Claims and evidence")
-    rows = claim_rows(t)
-    df = pd.DataFrame(rows).drop(columns=["why this grade"])
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
-        "#": st.column_config.NumberColumn(width="small"),
-        "claim": st.column_config.TextColumn(width="large"),
-        "setting": st.column_config.TextColumn(width="medium"),
-    })
+    df = pd.DataFrame(claim_rows(t)).drop(columns=["why this grade"])
+    df["#"] = df["#"] + 1
+    # st.table wraps long text (a data grid would cut each statement to one line); it renders plain text only.
+    st.table(df.set_index("#")[["effect", "claim", "magnitude", "setting", "evidence", "grade", "sources"]])
 
 
 def _reasoning(t: Trick) -> None:
@@ -92,10 +89,10 @@ def _sources(t: Trick) -> None:
         authors = ", ".join(s.authors[:6]) + (" et al." if len(s.authors) > 6 else "")
         links = " · ".join(md_link(label, url) for label, url in source_links(s))
         venue = f" {escape_md(s.venue)}." if s.venue else ""
-        st.markdown(f"- `{escape_md(key)}` {escape_md(authors)} ({s.year}). *{escape_md(s.title)}*.{venue} "
+        st.markdown(f"- `{key}` {escape_md(authors)} ({s.year}). *{escape_md(s.title)}*.{venue} "
                     f"{links}")
     st.markdown("**BibTeX** (copy button at the top right of the block)")
-    st.code("\n\n".join(source_bibtex(s) for s in t.sources.values()), language="bibtex")
+    st.code("\n\n".join(source_bibtex(s) for s in t.sources.values()), language="bibtex", wrap_lines=True)
 
 
 def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
@@ -129,8 +126,7 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
     _sources(t)
     st.download_button("Download this entry as JSON", json.dumps(trick_record(t), indent=2, ensure_ascii=False),
                        file_name=f"{t.id}.json", mime="application/json", icon=":material/download:")
-    st.caption(f"Last reviewed {t.last_reviewed.isoformat()} · id `{escape_md(t.id)}` · "
-               f"file tricks/{escape_md(t.id)}.yaml")
+    st.caption(f"Last reviewed {t.last_reviewed.isoformat()} · id `{t.id}` · file `tricks/{t.id}.yaml`")
 
 
 def render() -> None:
