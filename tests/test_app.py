@@ -204,3 +204,39 @@ def test_any_query_renders_without_error(app_env, query):
         # catalog or query text never brings raw HTML into markdown
         assert not re.search(r"(?<!\\)<(script|img)", m.value), m.value
     assert not at.error
+
+
+def test_missing_model_banner(search_index, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRICKS_KB_CATALOG", str(search_index.catalog_dir))
+    monkeypatch.setenv("TRICKS_KB_INDEX", str(search_index.index_dir))
+    monkeypatch.setenv("TRICKS_KB_MODEL", str(tmp_path / "no-model-here"))
+    at = run({"q": "gradient clipping"})
+    assert "embedding model is not installed" in at.warning[0].value
+    assert card_labels(at)[0] == "Gradient norm clipping"
+
+
+def test_missing_catalog_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRICKS_KB_CATALOG", str(tmp_path / "no-catalog"))
+    monkeypatch.setenv("TRICKS_KB_INDEX", str(tmp_path / "no-index"))
+    at = run({"q": "warmup"})
+    assert "has no valid entries" in at.error[0].value
+    assert card_labels(at) == []
+
+
+def test_invalid_entries_are_counted_not_shown(search_index, tmp_path, monkeypatch):
+    import shutil
+
+    catalog = tmp_path / "tricks"
+    shutil.copytree(search_index.catalog_dir, catalog)
+    (catalog / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
+    monkeypatch.setenv("TRICKS_KB_CATALOG", str(catalog))
+    monkeypatch.setenv("TRICKS_KB_INDEX", str(search_index.index_dir))
+    at = run()
+    assert "1 catalog file(s) failed validation" in md(at)
+    assert len(card_labels(at)) == 12
+
+
+def test_huge_query_in_url_is_truncated(app_env):
+    at = run({"q": "warmup " * 20000})
+    assert len(at.text_input(key="s_q").value) <= 1000
+    assert card_labels(at)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ..schema import Category, Domain, Verdict
 from . import nav, params
-from .resources import BUILD_COMMAND, get_engine, get_tricks
+from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries
 from .text import escape_md, highlight_md, parse_year
 from .views import grade_text
 from .widgets import badges
@@ -155,6 +155,12 @@ def render() -> None:
     st.title("Neural-network training tricks")
     st.caption(f"{len(tricks)} tricks, each claim graded A (high) to D (very low) by the strength of its "
                "evidence. Search by name, symptom or question.")
+    if not tricks:
+        st.error(f"The catalog folder {escape_md(str(catalog_dir()))} has no valid entries. A maintainer can check "
+                 "it with `tricks-kb validate`.", icon=":material/folder_off:")
+    elif invalid_entries():
+        st.caption(f"{invalid_entries()} catalog file(s) failed validation and are not shown "
+                   "(`tricks-kb validate` lists the problems).")
     query = st.text_input("Search", key="s_q", placeholder="e.g. warmup, loss spikes early, label smoothing",
                           max_chars=params.MAX_PARAM_CHARS, icon=":material/search:")
     chosen = _filters_sidebar()
