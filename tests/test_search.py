@@ -174,3 +174,16 @@ def test_cli_search_text_and_bad_input(search_index):
 def test_engine_load_is_per_catalog(search_index):
     eng = SearchEngine.load(index_dir=search_index.index_dir, catalog_dir=search_index.catalog_dir)
     assert eng.status == "ok" and set(eng.tricks) == set(eng.search("").hits[i].id for i in range(12))
+
+
+def test_no_matching_words_gets_a_hint(search_engine):
+    resp = search_engine.search("qqqqzzzz xxxyyyww", mode="bm25")
+    assert resp.hits == [] and resp.mode == "bm25"
+    assert any("try other words" in s for s in resp.suggestions)
+
+
+def test_exact_matches_keep_scores_decreasing(search_engine):
+    # "lable smothing" is corrected to an exact name: the corrected match leads, scores still decrease
+    resp = search_engine.search("lable smothing", k=5)
+    scores = [h.score for h in resp.hits]
+    assert resp.hits[0].id == "label-smoothing" and scores == sorted(scores, reverse=True)

@@ -153,5 +153,6 @@ def load_embedder(model: str | None = None, info: ModelInfo | None = None) -> Em
         except Exception as exc:  # noqa: BLE001 - report any load failure as a model problem
             raise ModelError(f"cannot load the model from '{info.path}': {exc}") from exc
         emb = Embedder(info, st)
+        emb.encode(["warm-up"])  # torch's first forward pass is slow (~1 s): pay it while loading
         _LOADED[key] = emb
         return emb

@@ -26,6 +26,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -96,13 +97,24 @@ def _pause_point(stage: str) -> None:
 # --- manifest and check ---------------------------------------------------------------
 
 
+@lru_cache(maxsize=4)
+def _parse_json(path: str, stamp: tuple[int, int]) -> Any:
+    """Parsed JSON, cached while the file's mtime and size are unchanged (callers must not mutate it)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _load_json(path: Path) -> Any:
+    st = path.stat()
+    return _parse_json(str(path), (st.st_mtime_ns, st.st_size))
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """Read and sanity-check manifest.json; raise IndexError_ with status missing/corrupt."""
     path = index_dir / MANIFEST
     if not path.is_file():
         raise IndexError_("missing", f"no search index at {index_dir}: run `tricks-kb build`")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = _load_json(path)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise IndexError_("corrupt", f"{path} is unreadable ({exc}): run `tricks-kb build`") from exc
     need = ("format", "model", "passage_count", "entries", "passages", "files")
@@ -325,7 +337,7 @@ def _clean_leftovers(index_dir: Path) -> None:
                 continue
             shutil.rmtree(d, ignore_errors=True)
     try:
-        manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+        manifest = _load_json(index_dir / MANIFEST)
         keep = {manifest["files"]["faiss"], manifest["files"]["bm25"]}
     except (OSError, ValueError, KeyError, TypeError):
         return
@@ -508,7 +520,8 @@ def build(tricks: dict[str, Trick], index_dir: Path | None = None, model: str | 
             vectors[i] = reuse[p.text_hash]
     if todo:
         t1 = time.perf_counter()
-        chunk = 128
+        todo.sort(key=lambda i: len(passages[i].text))  # similar lengths per batch: little padding
+        chunk = 256
         with _progress(len(todo)) as bar:
             for s in range(0, len(todo), chunk):
                 idx = todo[s:s + chunk]

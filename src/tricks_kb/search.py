@@ -386,6 +386,8 @@ class SearchEngine:
         hits = self._rank(text, corrected, k, allowed, mode_used)
         if filters is not None and filters.active() and len(hits) < FEW_HITS:
             suggestions += self._loosen(text, corrected, filters, mode_used)
+        if not hits and not suggestions:
+            suggestions.append("No trick matches these words: try other words, or an empty query to browse")
         return SearchResponse(hits=hits, mode=mode_used, notice=notice, suggestions=suggestions)
 
     def _rank(self, text: str, corrected: str, k: int, allowed, mode: str) -> list[Hit]:
@@ -405,8 +407,9 @@ class SearchEngine:
             if tid in self.tricks and (tid not in best or s > best[tid][0]):
                 best[tid] = (s, pid)
         order = sorted(best, key=lambda t: (-best[t][0], t))
-        exact = [self._exact.get(_norm_name(q)) for q in (text, corrected)]
-        for tid in reversed([t for t in dict.fromkeys(exact) if t and (allowed is None or allowed[self._row[t]])]):
+        exact = [t for t in dict.fromkeys(self._exact.get(_norm_name(q)) for q in (text, corrected))
+                 if t and (allowed is None or allowed[self._row[t]])]
+        for tid in reversed(exact):
             if tid in order:
                 order.remove(tid)
             order.insert(0, tid)
@@ -417,8 +420,8 @@ class SearchEngine:
         hits = []
         for rank, tid in enumerate(top):
             s, pid = best[tid]
-            if rank == 0 and tid in exact:
-                s = max(s, lead) + 1.0  # exact name/alias match: ranked first
+            if rank < len(exact):  # exact name/alias matches: ranked first, scores stay decreasing
+                s = lead + 1.0 - 0.01 * rank
             hits.append(self._hit(tid, s, pid))
         return hits
 
