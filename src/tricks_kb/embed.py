@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,12 +36,19 @@ def _offline_env() -> None:
 def resolve_model(model: str | None = None) -> tuple[str, Path]:
     """Return (display name, local folder) of the model to use; raise ModelError if it is unavailable."""
     name = model or os.environ.get("TRICKS_KB_MODEL") or ""
+    if name in (DEFAULT_MODEL_NAME, "sentence-transformers/" + DEFAULT_MODEL_NAME):
+        name = ""  # the packaged copy of the default model
+    if name and not Path(name).expanduser().exists() and re.fullmatch(r"[\w.-]+(/[\w.-]+)?", name):
+        cached = _hub_cache_folder(name)  # a model name already in the local Hugging Face cache
+        if cached is not None:
+            return name, cached
     if name:
         path = Path(name).expanduser()
         if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
             raise ModelError(
                 f"model folder '{name}' not found or not a sentence-transformers model "
-                "(expected config.json or modules.json in it); pass --model PATH to a local model folder "
+                "(expected config.json or modules.json in it; models are never downloaded); pass --model PATH "
+                "to a local model folder, or the name of one already in the Hugging Face cache, "
                 "or unset TRICKS_KB_MODEL to use the default"
             )
         return path.name or name, path
@@ -58,6 +66,18 @@ def resolve_model(model: str | None = None) -> tuple[str, Path]:
     if not path.is_dir():
         raise ModelError(f"the model package points at '{path}', which does not exist: reinstall it")
     return DEFAULT_MODEL_NAME, path
+
+
+def _hub_cache_folder(name: str) -> Path | None:
+    """Folder of a model already in the local Hugging Face cache (never downloads), else None."""
+    _offline_env()
+    try:
+        from huggingface_hub import snapshot_download
+
+        repo = name if "/" in name else f"sentence-transformers/{name}"
+        return Path(snapshot_download(repo, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached, or no hub library: the caller reports it
+        return None
 
 
 def _weight_files(path: Path) -> list[Path]:
