@@ -81,7 +81,11 @@ class Hit:
 
 @dataclass
 class SearchResponse:
-    """Hits, best first, with the mode used and anything the user should know."""
+    """Hits, best first, with the mode used and anything the user should know.
+
+    ``suggestions`` use stable wordings that the app parses: ``Did you mean “<query>”?`` and
+    ``Loosen the <categories|verdicts|grades|domains|tags|years> filter (<n> results without it)``.
+    """
 
     hits: list[Hit]
     mode: str
