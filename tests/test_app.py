@@ -33,6 +33,12 @@ def run(params: dict[str, str] | None = None, page: str | None = None) -> AppTes
     if page:
         at._page_hash = calc_hash(page)  # AppTest.switch_page only knows file pages; st.Page hashes url_path
     at.run()
+    if any("still loading" in i.value for i in at.info):
+        # cold start: keyword results came first while the model loads in the background; wait for it
+        from tricks_kb.ui.resources import start_engine
+
+        start_engine().result(timeout=TIMEOUT)
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -46,9 +46,16 @@ def guarded(render: Callable[[], None]) -> Callable[[], None]:
 
 
 def _render_of(module: str) -> Callable[[], None]:
-    import importlib
+    """A page body that imports its module on first use (altair and pandas load only when needed)."""
 
-    return importlib.import_module(f"{__package__}.{module}").render
+    def render() -> None:
+        import importlib
+
+        importlib.import_module(f"{__package__}.{module}").render()
+
+    render.__module__ = f"{__package__}.{module}"
+    render.__name__ = render.__qualname__ = f"render_{module}"
+    return render
 
 
 def page(url_path: str) -> st.Page:
@@ -79,4 +86,7 @@ def main() -> None:
     st.set_page_config(page_title="tricks-kb: training tricks, graded", layout="wide", page_icon=favicon())
     current = st.navigation([page(p) for p in PAGES], position="sidebar")
     st.set_page_config(page_icon=favicon())  # after navigation: keep the local favicon over the page icon
+    from .resources import start_engine
+
+    start_engine()  # every page warms the model up in the background, so a later search is quick
     current.run()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
 
 import streamlit as st
 
 from ..schema import Category, Domain, Verdict
 from . import nav, params
-from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries
+from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries, start_engine
 from .text import escape_md, highlight_md, parse_year
 from .views import grade_text
-from .widgets import badges
+from .widgets import badge_line
 
-K_QUERY = 20
+K_QUERY = 10
 K_BROWSE = 200
 GRADES = ["A", "B", "C", "D"]
 LIST_FILTERS = {  # url parameter -> (label, options, format)
@@ -103,8 +104,7 @@ def _card(hit: object, query: str) -> None:
 
     with st.container(border=True):
         trick_link(hit.id, hit.name)
-        badges(hit.verdict, hit.grade, hit.category)
-        st.markdown(escape_md(hit.summary))
+        st.markdown(badge_line(hit.verdict, hit.grade, hit.category) + "\n\n" + escape_md(hit.summary))
         if query.strip() and hit.matched:
             where = f"claim {hit.claim_index + 1}" if hit.matched_kind == "claim" and hit.claim_index is not None \
                 else "entry"
@@ -147,6 +147,13 @@ def _empty(resp: object, chosen: dict[str, object]) -> None:
         st.markdown("Active filters: " + ", ".join(escape_md(a.replace("_", " ")) for a in active) + ".")
 
 
+@st.fragment(run_every=0.5)
+def _wait_for_engine() -> None:
+    """Rerun the page once the engine has loaded (polls twice a second only while it is loading)."""
+    if start_engine().done():
+        st.rerun(scope="app")
+
+
 def render() -> None:
     """The search page."""
     _redirect_deep_links()
@@ -171,16 +178,24 @@ def render() -> None:
 
     filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],
                       domains=chosen["domain"], year_min=chosen["year_min"], year_max=chosen["year_max"])
-    engine = get_engine()
+    engine, ready = get_engine(wait=False)
+    t0 = time.perf_counter()
     resp = engine.search(query, k=K_QUERY if query.strip() else K_BROWSE, filters=filters)
-    _banner(engine, resp.notice)
+    took_ms = (time.perf_counter() - t0) * 1000
+    if ready:
+        _banner(engine, resp.notice)
+    else:
+        st.info("Semantic search is still loading: these are keyword matches for now; results refine by "
+                "themselves in a few seconds.", icon=":material/hourglass_top:")
+        _wait_for_engine()
     if not resp.hits:
         _empty(resp, chosen)
         return
     if resp.mode == "browse":
         st.caption(f"{len(resp.hits)} tricks, by name. Type a query to rank them.")
     else:
-        st.caption(f"{len(resp.hits)} results ({escape_md(resp.mode)} search), best first.")
+        st.caption(f"{len(resp.hits)} results for “{escape_md(query[:80])}” ({escape_md(resp.mode)} search, "
+                   f"{took_ms:.0f} ms), best first.")
         _suggestions(list(resp.suggestions or []))
     for hit in resp.hits:
         _card(hit, query)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +50,73 @@ def invalid_entries() -> int:
     return _catalog(str(catalog_dir()))[1]
 
 
-@st.cache_resource(show_spinner="Loading the search index and model…")
-def _engine(index: str | None, catalog: str, model: str | None) -> Any:
+def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None) -> Any:
+    """Model + faiss + BM25 over ``tricks`` (SearchEngine.open never raises on a bad index or model)."""
     from ..search import SearchEngine
 
-    engine = SearchEngine.load(index_dir=Path(index) if index else None, catalog_dir=Path(catalog), model=model)
-    log.info("search engine loaded: status=%s, %d tricks", engine.status, len(engine.tricks))
+    t0 = time.monotonic()
+    engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
+    if getattr(engine, "embedder", None) is not None:
+        _one_thread_queries()
+    log.info("search engine loaded in %.1fs: status=%s, %d tricks", time.monotonic() - t0, engine.status,
+             len(engine.tricks))
     return engine
 
 
-def get_engine() -> Any:
-    """The search engine (model + faiss + BM25), loaded once per server; it never raises on a bad index."""
+def _one_thread_queries() -> None:
+    """Embed queries with one torch thread ($TRICKS_KB_QUERY_THREADS to change).
+
+    A query is one short sequence: a second OpenMP thread buys nothing, and when the cores are busy
+    (other sessions, the browser, other jobs) every op waits for it at a barrier. Measured on this
+    2-core machine under load: about 500 ms per query with 2 threads, 12-30 ms with 1.
+    """
+    import torch
+
+    torch.set_num_threads(max(1, int(os.environ.get("TRICKS_KB_QUERY_THREADS", "1") or 1)))
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_future(index: str | None, catalog: str, model: str | None) -> Future:
+    """Start loading the engine in a background thread, once per server."""
+    tricks = _catalog(catalog)[0]
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tricks-kb-engine")
+    future = pool.submit(_load_engine, tricks, index, model)
+    pool.shutdown(wait=False)
+    return future
+
+
+@st.cache_resource(show_spinner=False)
+def _keyword_engine(catalog: str) -> Any:
+    """BM25 over the catalog's passages: answers while the model is still loading (no torch needed)."""
+    from ..index import build_bm25
+    from ..passages import catalog_passages
+    from ..search import SearchEngine
+
+    tricks = _catalog(catalog)[0]
+    passages = catalog_passages(tricks)
+    return SearchEngine(tricks, passages, build_bm25(passages))
+
+
+def _key() -> tuple[str | None, str, str | None]:
     idx = index_dir()
-    return _engine(str(idx) if idx else None, str(catalog_dir()), os.environ.get("TRICKS_KB_MODEL") or None)
+    return str(idx) if idx else None, str(catalog_dir()), os.environ.get("TRICKS_KB_MODEL") or None
+
+
+def start_engine() -> Future:
+    """Make sure the engine is loading (or loaded); cheap to call on every page."""
+    return _engine_future(*_key())
+
+
+def get_engine(wait: bool = True) -> tuple[Any, bool]:
+    """(engine, ready). With ``wait=False`` and the model still loading: (keyword-only engine, False).
+
+    The full engine is loaded once per server and shared by every session: treat it as read-only.
+    """
+    future = start_engine()
+    if wait or future.done():
+        try:
+            return future.result(), True
+        except Exception:  # SearchEngine.open should never raise; never let the page die of it
+            log.exception("loading the search engine failed")
+            return _keyword_engine(_key()[1]), True
+    return _keyword_engine(_key()[1]), False

@@ -29,9 +29,14 @@ def category_badge(category: str) -> str:
     return f":gray-badge[{escape_md(category)}]"
 
 
+def badge_line(verdict: str, grade: str, category: str) -> str:
+    """Markdown: verdict, grade and category badges on one line."""
+    return " ".join((verdict_badge(verdict), grade_badge(grade), category_badge(category)))
+
+
 def badges(verdict: str, grade: str, category: str) -> None:
     """One line of verdict, grade and category badges."""
-    st.markdown(" ".join((verdict_badge(verdict), grade_badge(grade), category_badge(category))))
+    st.markdown(badge_line(verdict, grade, category))
 
 
 def trick_link(trick_id: str, name: str) -> None:

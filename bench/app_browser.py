@@ -1,0 +1,97 @@
+"""Browser benchmark of the app: server start to first results, and query round trips (median, p95).
+
+    .venv/bin/python bench/app_browser.py [--index DIR] [--catalog DIR] [--rounds 40]
+
+Starts ``streamlit run app.py`` (the house flags) on a free port, opens ``/?q=warmup`` in Debian's
+chromium as soon as the server is healthy, and times until the first result card is drawn. Then types
+queries into the search box and times each round trip: Enter -> the new results are drawn (the
+results caption names the new query). Prints a markdown section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _app_common import QUERIES, RESULTS_FOR_JS, machine, summary  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
+
+CARD = "[data-testid='stMain'] [data-testid='stPageLink']"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", help="index folder (default: the committed index/)")
+    ap.add_argument("--catalog", help="catalog folder (default: tricks/)")
+    ap.add_argument("--rounds", type=int, default=40, help="query round trips to time")
+    args = ap.parse_args()
+    env = {}
+    if args.index:
+        env["TRICKS_KB_INDEX"] = str(Path(args.index).resolve())
+    if args.catalog:
+        env["TRICKS_KB_CATALOG"] = str(Path(args.catalog).resolve())
+    log = Path(tempfile.mkdtemp(prefix="app-bench-")) / "server.log"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # not part of the timing
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        t0 = time.monotonic()
+        server = start_server(log, env=env)
+        try:
+            t_health = time.monotonic() - t0
+            page.goto(server.url + "/?q=warmup")
+            page.wait_for_selector(CARD, timeout=120_000)
+            t_first = time.monotonic() - t0
+            page.get_by_text("Semantic search is still loading").wait_for(state="detached", timeout=120_000)
+            page.wait_for_selector(CARD, timeout=120_000)
+            t_hybrid = time.monotonic() - t0
+            page.wait_for_function("document.querySelector(\"[data-testid='stApp']\").dataset.testScriptState"
+                                   " === 'notRunning'", timeout=120_000)
+            box = page.get_by_role("textbox", name="Search")
+            trips: list[float] = []
+            for i in range(args.rounds):
+                q = QUERIES[(i + 1) % len(QUERIES)] + ("" if i + 1 < len(QUERIES) else f" {i}")  # never a repeat
+                box.fill(q)
+                t = time.perf_counter()
+                box.press("Enter")
+                page.wait_for_function(RESULTS_FOR_JS, arg=q, timeout=60_000, polling="raf")
+                trips.append((time.perf_counter() - t) * 1000)
+            # second session: the model and index are already cached by the server
+            page2 = browser.new_page(viewport={"width": 1280, "height": 1000})
+            t2 = time.monotonic()
+            page2.goto(server.url + "/?q=gradient%20clipping")
+            page2.wait_for_selector("[data-testid='stApp']", timeout=60_000)
+            t_second_shell = time.monotonic() - t2
+            page2.wait_for_selector(CARD, timeout=60_000)
+            t_second = time.monotonic() - t2
+            status = "index STALE" if page.locator(".st-key-index-banner").count() else "index ok"
+            load = os.getloadavg()
+        finally:
+            server.stop()
+            browser.close()
+    print("## Browser (app)\n")
+    print(f"Machine: {machine()}.\n")
+    print(f"Catalog: {args.catalog or 'tricks/'}; index: {args.index or 'index/'} ({status}); "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '2')}.\n")
+    print("| measure | value |\n|---|---|")
+    print(f"| server start -> /_stcore/health ok | {t_health:.2f} s |")
+    print(f"| server start -> first result card drawn (`/?q=warmup`; keyword results while the model loads) "
+          f"| {t_first:.2f} s |")
+    print(f"| server start -> hybrid results drawn (model and index loaded in the background) | {t_hybrid:.2f} s |")
+    print(f"| new browser tab -> app shell / first result card (model cached) | {t_second_shell:.2f} s / "
+          f"{t_second:.2f} s |")
+    print(f"| query round trip, Enter -> results drawn ({args.rounds} queries) | {summary(trips)} |")
+    print(f"\nLoad average during the run (other jobs share this machine): {load[0]:.1f} / {load[1]:.1f} / "
+          f"{load[2]:.1f} (1/5/15 min).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
