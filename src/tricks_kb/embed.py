@@ -127,6 +127,7 @@ class Embedder:
         self.model = model
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
+        self.threads = max(1, min(int(os.environ.get("OMP_NUM_THREADS", "2") or 2), os.cpu_count() or 1))
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False):
@@ -135,7 +136,14 @@ class Embedder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype="float32")
+        import torch
+
+        # One thread for a few short texts (queries): on a busy 2-core machine two OpenMP threads wait on
+        # each other and a 10 ms query takes 30-300 ms (docs/benchmarks.md). Batches use the configured threads.
+        threads = 1 if len(texts) <= 4 else self.threads
         with self._lock:
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
             vecs = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vecs, dtype="float32")
@@ -160,7 +168,7 @@ def load_embedder(model: str | None = None, info: ModelInfo | None = None) -> Em
         try:
             import torch
 
-            torch.set_num_threads(max(1, min(int(os.environ.get("OMP_NUM_THREADS", "2")), os.cpu_count() or 1)))
+            torch.set_num_threads(max(1, min(int(os.environ.get("OMP_NUM_THREADS", "2") or 2), os.cpu_count() or 1)))
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
