@@ -272,3 +272,26 @@ def test_injection_in_catalog_renders_as_text(bad_server, page):
         expect(page.get_by_role("heading").first).to_be_visible(timeout=WAIT)
         page.wait_for_timeout(1000)
         assert_nothing_injected(page)
+
+
+def test_concurrent_sessions_do_not_interfere(good_server, browser):
+    """Several sessions rerunning at once (st.Page objects are per run; sharing them broke concurrent runs)."""
+    contexts = [browser.new_context(viewport={"width": 1000, "height": 800}) for _ in range(4)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        paths = ["/?q=dropout", "/?trick=adamw", "/?compare=adamw,mixup", "/landscape"]
+        for round_ in range(2):
+            for pg, path in zip(pages, paths, strict=True):  # start all navigations, then wait for all
+                pg.evaluate("url => { window.location.href = url; }", good_server.url + path)
+            for pg in pages:
+                pg.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+                pg.wait_for_function("document.querySelector(\"[data-testid='stApp']\").dataset.testScriptState"
+                                     " === 'notRunning'", timeout=WAIT)
+                assert pg.get_by_test_id("stException").count() == 0
+                assert pg.get_by_text("Sorry, something went wrong").count() == 0
+        log = good_server.log()
+        # (uvicorn may log a websocket-disconnect traceback when a tab navigates away: not the app's)
+        assert "StreamlitAPIException" not in log and "tricks_kb/ui" not in log, log[-3000:]
+    finally:
+        for c in contexts:
+            c.close()

@@ -24,8 +24,7 @@ FRIENDLY_ERROR = (
     "Try another search or reload the page; if it keeps happening, please open an issue."
 )
 
-_lock = threading.Lock()
-_pages: dict[str, st.Page] = {}
+_local = threading.local()  # st.Page objects of the current script run (one set per run, never shared)
 
 
 def guarded(render: Callable[[], None]) -> Callable[[], None]:
@@ -58,14 +57,22 @@ def _render_of(module: str) -> Callable[[], None]:
     return render
 
 
+def _make_pages() -> dict[str, st.Page]:
+    return {path: st.Page(guarded(_render_of(module)), title=title, icon=icon, url_path=path,
+                          default=path == "search")
+            for path, (title, icon, module) in PAGES.items()}
+
+
 def page(url_path: str) -> st.Page:
-    """The st.Page for a URL path (created once per process, shared read-only)."""
-    with _lock:
-        if not _pages:
-            for path, (title, icon, module) in PAGES.items():
-                _pages[path] = st.Page(guarded(_render_of(module)), title=title, icon=icon, url_path=path,
-                                      default=path == "search")
-        return _pages[url_path]
+    """The st.Page for a URL path in this script run (for links and switch_page).
+
+    Page objects carry per-run state (st.navigation marks the one it returns as callable once), so
+    each run makes its own: sharing them between sessions makes concurrent runs fail.
+    """
+    pages = getattr(_local, "pages", None)
+    if pages is None:
+        pages = _local.pages = _make_pages()
+    return pages[url_path]
 
 
 @functools.cache
@@ -84,7 +91,8 @@ def favicon() -> object:
 def main() -> None:
     """Entry point used by the repository's app.py."""
     st.set_page_config(page_title="tricks-kb: training tricks, graded", layout="wide", page_icon=favicon())
-    current = st.navigation([page(p) for p in PAGES], position="sidebar")
+    _local.pages = _make_pages()
+    current = st.navigation(list(_local.pages.values()), position="sidebar")
     st.set_page_config(page_icon=favicon())  # after navigation: keep the local favicon over the page icon
     from .resources import start_engine
 

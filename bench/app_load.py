@@ -1,0 +1,130 @@
+"""Bounded load test of the app: N concurrent browser sessions searching for T seconds against localhost.
+
+    .venv/bin/python bench/app_load.py [--sessions 6] [--seconds 45] [--index DIR] [--catalog DIR]
+
+Each session is its own browser context (its own Streamlit session) in one headless chromium. It opens
+``/?q=...``, then loops: type a query, press Enter, wait until the results for that query are drawn.
+Reports completed queries, throughput, latency (median, p95, max), errors (friendly error boxes,
+Streamlit exception boxes, timeouts), whether the server stayed healthy, and its memory before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _app_common import QUERIES, RESULTS_FOR_JS, machine, summary  # noqa: E402
+from playwright.async_api import async_playwright  # noqa: E402
+
+from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
+
+QUERY_TIMEOUT_MS = 30_000
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (MB), from /proc."""
+    total = 0
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            status = (p / "status").read_text()
+            ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+            if int(p.name) == pid or ppid == pid:
+                total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
+
+
+async def session(browser, url: str, sid: int, deadline: float, out: dict) -> None:
+    rng = random.Random(sid)
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await ctx.new_page()
+    try:
+        await page.goto(url + "/?q=" + QUERIES[sid % len(QUERIES)].replace(" ", "%20"))
+        await page.wait_for_selector("[data-testid='stMain'] [data-testid='stPageLink']", timeout=120_000)
+        box = page.get_by_role("textbox", name="Search")
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            q = f"{rng.choice(QUERIES)} {sid}-{n}"
+            await box.fill(q)
+            t = time.perf_counter()
+            await box.press("Enter")
+            try:
+                await page.wait_for_function(RESULTS_FOR_JS, arg=q, timeout=QUERY_TIMEOUT_MS, polling="raf")
+                out["latencies"].append((time.perf_counter() - t) * 1000)
+            except Exception:  # noqa: BLE001 - a timeout is a measured failure, not a crash of the bench
+                out["timeouts"] += 1
+            bad = await page.locator("[data-testid='stException']").count()
+            bad += await page.get_by_text("Sorry, something went wrong").count()
+            out["errors"] += int(bad > 0)
+    finally:
+        await ctx.close()
+
+
+async def run(url: str, sessions: int, seconds: float) -> dict:
+    out = {"latencies": [], "timeouts": 0, "errors": 0}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # warm the engine once so the test measures steady state, not the model load
+        warm = await browser.new_page()
+        await warm.goto(url + "/?q=warmup")
+        await warm.wait_for_function("() => document.body.innerText.includes('hybrid search')", timeout=180_000)
+        await warm.close()
+        start = time.monotonic()
+        deadline = start + seconds
+        await asyncio.gather(*(session(browser, url, i, deadline, out) for i in range(sessions)))
+        out["elapsed"] = time.monotonic() - start
+        await browser.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=6)
+    ap.add_argument("--seconds", type=float, default=45)
+    ap.add_argument("--index", help="index folder (default: the committed index/)")
+    ap.add_argument("--catalog", help="catalog folder (default: tricks/)")
+    args = ap.parse_args()
+    env = {}
+    if args.index:
+        env["TRICKS_KB_INDEX"] = str(Path(args.index).resolve())
+    if args.catalog:
+        env["TRICKS_KB_CATALOG"] = str(Path(args.catalog).resolve())
+    log = Path(tempfile.mkdtemp(prefix="app-load-")) / "server.log"
+    with start_server(log, env=env) as server:
+        before = rss_mb(server.proc.pid)
+        out = asyncio.run(run(server.url, args.sessions, args.seconds))
+        after = rss_mb(server.proc.pid)
+        with urllib.request.urlopen(server.url + "/_stcore/health", timeout=5) as r:  # noqa: S310 - localhost
+            healthy = r.read().decode().strip() == "ok"
+        text = server.log()
+        # app errors only: uvicorn may log websocket-disconnect tracebacks when a tab goes away
+        tracebacks = text.count("StreamlitAPIException") + text.count("tricks_kb/ui")
+    lat = out["latencies"]
+    load = os.getloadavg()
+    print("## Load test (app)\n")
+    print(f"Machine: {machine()}. Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.\n")
+    print("| measure | value |\n|---|---|")
+    print(f"| concurrent browser sessions x time | {args.sessions} x {out['elapsed']:.0f} s |")
+    print(f"| queries completed | {len(lat)} ({len(lat) / out['elapsed']:.1f}/s) |")
+    print(f"| latency, Enter -> results drawn | {summary(lat)} |")
+    print(f"| timeouts (> {QUERY_TIMEOUT_MS // 1000} s) / pages showing an error | {out['timeouts']} / {out['errors']} |")
+    print(f"| server healthy afterwards / app errors in its log | {healthy} / {tracebacks} |")
+    print(f"| server memory (RSS) before -> after | {before:.0f} MB -> {after:.0f} MB |")
+    return 0 if healthy and not out["errors"] and not tracebacks else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
