@@ -144,3 +144,33 @@ def test_sigkill_at_any_stage_leaves_a_usable_index(work, stage):
     assert check(idx, tricks).ok and (rep.up_to_date or rep.embedded <= 1)
     assert not list(idx.parent.glob("index.tmp-*"))
     assert len([p for p in idx.iterdir() if p.name.startswith("vectors-")]) == 1
+
+
+def test_concurrent_builds_are_serialized(work):
+    cat, idx = work
+    (cat / "mixup.yaml").write_text((cat / "mixup.yaml").read_text().replace("summary: ", "summary: Blend. ", 1))
+    first = subprocess.Popen([sys.executable, "-m", "tricks_kb", "build"], stderr=subprocess.PIPE, text=True,
+                             stdout=subprocess.DEVNULL, env=_env(cat, idx, TRICKS_KB_BUILD_PAUSE_AT="files-moved"))
+    second = None
+    try:
+        for line in first.stderr:
+            if line.strip() == "pause-at:files-moved":
+                break
+        second = subprocess.Popen([sys.executable, "-m", "tricks_kb", "build"], stderr=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, env=_env(cat, idx))
+        for line in second.stderr:
+            if "waiting for another build" in line:
+                break
+        else:
+            pytest.fail("the second build did not wait for the first")
+        first.kill()  # the lock dies with its holder
+        out, _ = second.communicate(timeout=240)
+        assert second.returncode == 0 and "indexed" in out
+    finally:
+        first.kill()
+        first.wait(30)
+        if second is not None and second.poll() is None:
+            second.kill()
+    tricks = load_catalog([cat]).tricks
+    assert check(idx, tricks).ok and load_index(idx).faiss_index.ntotal == json.loads((idx / MANIFEST).read_text())["passage_count"]
+    assert len([p for p in idx.iterdir() if p.name.startswith("vectors-")]) == 1

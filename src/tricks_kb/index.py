@@ -482,15 +482,47 @@ def _progress(total: int):
                 disable=not sys.stderr.isatty() or total < 64)
 
 
+@contextlib.contextmanager
+def _build_lock(index_dir: Path):
+    """Serialize builds of the same index (flock on its parent folder; no lock file is created).
+
+    Without it, one build's clean-up could delete the data files another build has moved in but not
+    yet committed.
+    """
+    import fcntl
+
+    parent = index_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(parent, os.O_RDONLY)
+    except OSError as exc:
+        raise BuildError(_os_message(exc, index_dir)) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another build of {index_dir} to finish...", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def build(tricks: dict[str, Trick], index_dir: Path | None = None, model: str | None = None,
           force: bool = False, skipped: list[str] | None = None) -> BuildReport:
     """Embed the valid entries (reusing unchanged vectors) and write the index atomically."""
+    index_dir = Path(index_dir or default_index_dir())
+    with _build_lock(index_dir):
+        return _build(tricks, index_dir, model, force, skipped)
+
+
+def _build(tricks: dict[str, Trick], index_dir: Path, model: str | None, force: bool,
+           skipped: list[str] | None) -> BuildReport:
     import numpy as np
 
     from .embed import load_embedder, model_info
 
     t0 = time.perf_counter()
-    index_dir = Path(index_dir or default_index_dir())
     report = BuildReport(entries=len(tricks), skipped=list(skipped or []))
     try:
         _clean_leftovers(index_dir)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -219,7 +220,13 @@ class SearchEngine:
                        notice=f"keyword search only: {why}")
 
         try:
-            idx = load_index(index_dir)
+            try:
+                idx = load_index(index_dir)
+            except IndexError_ as exc:
+                if exc.status != "corrupt":
+                    raise
+                time.sleep(0.2)  # a build may have swapped the manifest between our reads: try once more
+                idx = load_index(index_dir)
         except IndexError_ as exc:
             return keyword(exc.status, str(exc))
         try:
