@@ -75,7 +75,8 @@ def _hub_cache_folder(name: str) -> Path | None:
         from huggingface_hub import snapshot_download
 
         repo = name if "/" in name else f"sentence-transformers/{name}"
-        return Path(snapshot_download(repo, local_files_only=True))
+        # local_files_only: reads the cache, never downloads; any revision already there is the one used
+        return Path(snapshot_download(repo, local_files_only=True))  # nosec B615 # cache lookup only, no download
     except Exception:  # noqa: BLE001 - not cached, or no hub library: the caller reports it
         return None
 
