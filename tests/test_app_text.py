@@ -43,6 +43,22 @@ def test_highlight_only_adds_bold(text, query):
     assert plain == clean(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(texts.flatmap(lambda x: st.tuples(st.just(x), st.sampled_from(x.split() or ["a"]))))
+def test_highlight_of_words_from_the_text(pair):
+    text, query = pair  # queries made of the text's own words, so highlights really happen
+    plain, tags = rendered_text(highlight_md(text, query))
+    assert tags <= {"p", "strong"}
+    assert plain == clean(text)
+
+
+def test_highlight_next_to_symbols():
+    # found by Hypothesis: a highlighted word ending in a symbol could not close its bold marker
+    for text, query in (("0×¹", "0×"), ("x²y", "x"), ("café's", "caf"), ("a_b", "a b")):
+        plain, tags = rendered_text(highlight_md(text, query))
+        assert plain == clean(text) and tags <= {"p", "strong"}, (text, query)
+
+
 def test_highlight_marks_query_words():
     out = highlight_md("Loss spikes early; use warmup (2,000 steps).", "loss spike warm-up")
     assert "**Loss**" in out and "**spikes**" in out and "**warmup**" in out and "**early" not in out

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 _PUNCT = r"""\`*_{}[]()<>#+-.!|~$:=^"'&%@/;,?"""
 _ESCAPE_RE = re.compile("[" + re.escape(_PUNCT) + "]")
-_WORD_RE = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+")
+_WORD_RE = re.compile(r"[^\W_]+")  # letters and digits only: bold markers always sit next to one
 STOPWORDS = frozenset(
     "a an and are as at be by do does for from how i in is it my of on or the to vs what when why with".split()
 )
