@@ -9,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tricks_kb.ui.text import clean, escape_md, escape_md_block, highlight_md, md_link, query_terms, safe_url
+from tricks_kb.ui.text import (
+    clean,
+    escape_md,
+    escape_md_block,
+    highlight_md,
+    md_link,
+    query_terms,
+    safe_url,
+    snippet,
+)
 from tricks_kb.ui.views import close_ids, landscape_rows, resolve_id, verdict_counts
 
 MD = MarkdownIt("commonmark")  # html allowed, like a permissive renderer: escaping alone must make it safe
@@ -50,6 +59,20 @@ def test_highlight_of_words_from_the_text(pair):
     plain, tags = rendered_text(highlight_md(text, query))
     assert tags <= {"p", "strong"}
     assert plain == clean(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000), st.text(max_size=30))
+def test_snippet_is_a_short_window_of_the_text(text, query):
+    out = snippet(text, query, width=120)
+    assert len(out) <= 124
+    assert out.strip(" …") in clean(text)
+
+
+def test_snippet_centres_on_the_first_match():
+    text = "filler words " * 40 + "the warmup phase matters " + "more filler " * 40
+    out = snippet(text, "warmup", width=100)
+    assert "warmup" in out and out.startswith("… ") and out.endswith(" …")
 
 
 def test_highlight_next_to_symbols():

@@ -10,7 +10,7 @@ import streamlit as st
 from ..schema import Category, Domain, Verdict
 from . import nav, params
 from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries, start_engine
-from .text import escape_md, highlight_md, parse_year
+from .text import escape_md, highlight_md, parse_year, snippet
 from .views import grade_text
 from .widgets import badge_line
 
@@ -108,7 +108,7 @@ def _card(hit: object, query: str) -> None:
         if query.strip() and hit.matched:
             where = f"claim {hit.claim_index + 1}" if hit.matched_kind == "claim" and hit.claim_index is not None \
                 else "entry"
-            st.caption(f"Matched ({where}): " + highlight_md(hit.matched, query))
+            st.caption(f"Matched ({where}): " + highlight_md(snippet(hit.matched, query), query))
 
 
 def _apply_query(text: str) -> None:

@@ -73,6 +73,23 @@ def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def snippet(text: str, query: str, width: int = 320) -> str:
+    """At most ``width`` characters of ``text`` around its first query word, with '…' where cut."""
+    text = clean(text)
+    if len(text) <= width:
+        return text
+    spans = highlight_spans(text, query_terms(query))
+    start = max(0, spans[0][0] - width // 4) if spans else 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < spans[0][0] else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return ("… " if start else "") + text[start:end] + (" …" if end < len(text) else "")
+
+
 def highlight_md(text: str, query: str) -> str:
     """Escaped one-line markdown of ``text`` with the query's words in bold."""
     text = clean(text)
