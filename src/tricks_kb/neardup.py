@@ -10,7 +10,7 @@ is not in git) is compared with every other entry in two ways:
   similarity of their entry-passage vectors, read from the faiss file. No model is loaded, so
   torch is never imported; a new entry that is not indexed yet gets only the lexical check.
 
-Thresholds were measured on the real catalog (docs/_rel_workflow.md, bench/neardup_threshold.py).
+Thresholds were measured on the real catalog (docs/reliability.md, bench/neardup_threshold.py).
 Entries that already name each other in ``related`` are known to be distinct and are skipped.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from .catalog import Entry
 from .diagnostics import Problem
 
-# Measured on the catalog; see docs/_rel_workflow.md ("Near-duplicate guard").
+# Measured on the catalog; see docs/reliability.md ("Near-duplicate guard").
 TOKEN_OVERLAP_THRESHOLD = 0.85
 SPELLING_MIN_CHARS = 4
 EMBEDDING_THRESHOLD = 0.85
