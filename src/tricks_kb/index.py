@@ -289,9 +289,14 @@ def build_bm25(passages: list[Passage]):
     """A bm25s index over the passages, documents in passage order."""
     import bm25s
 
+    import warnings
+
     corpus = [tokenize(p.text) for p in passages]
     retriever = bm25s.BM25()
-    retriever.index(_as_tokenized(corpus), show_progress=False)
+    with warnings.catch_warnings():
+        # An empty catalog is reported to the user elsewhere; numpy's mean-of-empty warning adds nothing.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        retriever.index(_as_tokenized(corpus), show_progress=False)
     return retriever
 
 
