@@ -97,7 +97,7 @@ def _print_text(resp) -> None:
     if not resp.hits:
         print("no results")
     for i, h in enumerate(resp.hits, 1):
-        where = "entry" if h.matched_kind == "entry" else f"claim {h.claim_index}"
+        where = f"claim {h.claim_index}" if h.matched_kind == "claim" else h.matched_kind
         print(f"{i:2}. {h.name} [{h.id}]  {h.verdict}, grade {h.grade}, {h.category}  score {h.score:.3f}")
         snippet = h.matched if len(h.matched) <= 160 else h.matched[:157] + "..."
         print(f"    matched {where}: {snippet}")

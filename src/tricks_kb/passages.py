@@ -1,7 +1,8 @@
 """Turn catalog entries into the passages that the search index embeds and scores.
 
-Each trick gives one "entry" passage (name, aliases, summary, how-to, tags) and one
-passage per claim, so a query can match the single claim that answers it.
+Each trick gives one "entry" passage (name, aliases, summary, how-to, tags), one passage per
+claim, so a query can match the single claim that answers it, and one passage per symptom (a
+problem or question in practitioners' words), so "my loss spikes early" finds the tricks for it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class Passage:
     """One searchable piece of text and where it comes from."""
 
     entry_id: str
-    kind: str  # "entry" or "claim"
+    kind: str  # "entry", "claim" or "symptom"
     claim_index: int | None
     text: str
 
@@ -63,10 +64,16 @@ def claim_text(trick: Trick, index: int) -> str:
     return _clip(f"{trick.name}: {claim.statement} ({where})")
 
 
+def symptom_text(trick: Trick, index: int) -> str:
+    """A symptom passage: the problem in the practitioner's words, then what the trick is."""
+    return _clip(f"{trick.symptoms[index]}: {trick.name}.")
+
+
 def trick_passages(trick: Trick) -> list[Passage]:
-    """All passages of one trick: the entry passage first, then one per claim."""
+    """All passages of one trick: the entry passage first, then one per claim, then one per symptom."""
     out = [Passage(trick.id, "entry", None, entry_text(trick))]
     out.extend(Passage(trick.id, "claim", i, claim_text(trick, i)) for i in range(len(trick.claims)))
+    out.extend(Passage(trick.id, "symptom", None, symptom_text(trick, i)) for i in range(len(trick.symptoms)))
     return out
 
 

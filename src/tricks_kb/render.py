@@ -20,7 +20,10 @@ def show_text(t: Trick) -> str:
            f"best grade: {best_grade(t)}"]
     if t.aliases:
         out.append("aliases: " + ", ".join(t.aliases))
-    out += ["", "Summary", _wrap(t.summary), "", "How to", _wrap(t.how_to)]
+    out += ["", "Summary", _wrap(t.summary)]
+    if t.symptoms:
+        out += ["", "Reach for it when"] + [_wrap("- " + x) for x in t.symptoms]
+    out += ["", "How to", _wrap(t.how_to)]
     a = t.applies_to
     out += ["", "Applies to", "  domains: " + ", ".join(d.value for d in a.domains)]
     if a.model_families:

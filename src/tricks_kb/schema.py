@@ -259,6 +259,11 @@ class Trick(_Strict):
     tags: list[Annotated[str, StringConstraints(pattern=ID_PATTERN)]] = Field(
         default_factory=list, description="Free kebab-case tags."
     )
+    symptoms: list[Short] = Field(
+        default_factory=list,
+        description="Problems or questions the trick addresses, in practitioners' words, "
+        "e.g. 'loss spikes early in training' (each is indexed for search).",
+    )
     summary: Text = Field(description="What the trick is, in one to three sentences.")
     how_to: Text = Field(description="The recipe with typical values.")
     applies_to: AppliesTo = Field(description="Domains, model families and scales.")

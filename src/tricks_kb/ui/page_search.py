@@ -106,8 +106,10 @@ def _card(hit: object, query: str) -> None:
         trick_link(hit.id, hit.name)
         st.markdown(badge_line(hit.verdict, hit.grade, hit.category) + "\n\n" + escape_md(hit.summary))
         if query.strip() and hit.matched:
-            where = f"claim {hit.claim_index + 1}" if hit.matched_kind == "claim" and hit.claim_index is not None \
-                else "entry"
+            if hit.matched_kind == "claim" and hit.claim_index is not None:
+                where = f"claim {hit.claim_index + 1}"
+            else:
+                where = "symptom" if hit.matched_kind == "symptom" else "entry"
             st.caption(f"Matched ({where}): " + highlight_md(snippet(hit.matched, query), query))
 
 
