@@ -287,9 +287,9 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 def build_bm25(passages: list[Passage]):
     """A bm25s index over the passages, documents in passage order."""
-    import bm25s
-
     import warnings
+
+    import bm25s
 
     corpus = [tokenize(p.text) for p in passages]
     retriever = bm25s.BM25()
