@@ -228,4 +228,10 @@ def _type_hint(expected: str, value: Any) -> str | None:
         return f'quote it: "{value}"'
     if expected == "text" and value is None:
         return "fill in a value or remove the key"
+    if expected in ("an integer", "a number") and isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return "write a number, e.g. 3"
+        return f"remove the quotes: {value.strip()}"
     return None
