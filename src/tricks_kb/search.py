@@ -29,6 +29,7 @@ DENSE_WEIGHT = 0.6
 MIN_CANDIDATES = 200
 MAX_LIVE_EMBED = 3000  # a stale index is patched in memory when at most this many passages changed
 FEW_HITS = 3
+MENTION_BONUS = 0.15  # added to a trick whose name or alias appears whole in a longer query
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -417,6 +418,9 @@ class SearchEngine:
             tid = self.passages[pid].entry_id
             if tid in self.tricks and (tid not in best or s > best[tid][0]):
                 best[tid] = (s, pid)
+        for tid in self._mentioned(corrected, text):
+            if tid in best and (allowed is None or allowed[self._row[tid]]):
+                best[tid] = (best[tid][0] + MENTION_BONUS, best[tid][1])
         order = sorted(best, key=lambda t: (-best[t][0], t))
         exact = [t for t in dict.fromkeys(self._exact.get(_norm_name(q)) for q in (text, corrected))
                  if t and (allowed is None or allowed[self._row[t]])]
@@ -435,6 +439,22 @@ class SearchEngine:
                 s = lead + 1.0 - 0.01 * rank
             hits.append(self._hit(tid, s, pid))
         return hits
+
+    def _mentioned(self, *queries: str) -> set[str]:
+        """Tricks named in a longer query ("lion vs adamw"): whole names or aliases of 3+ characters."""
+        found: set[str] = set()
+        for q in queries:
+            words = _norm_name(q).split()
+            if len(words) < 2:
+                continue
+            padded = " " + " ".join(words) + " "
+            for n in range(1, min(6, len(words)) + 1):
+                for i in range(len(words) - n + 1):
+                    label = " ".join(words[i:i + n])
+                    tid = self._exact.get(label)
+                    if tid and len(label) >= 3 and label != " ".join(words) and f" {label} " in padded:
+                        found.add(tid)
+        return found
 
     def fuse(self, dense: dict[int, float], sparse: dict[int, float], mode: str,
              method: str | None = None, weight: float | None = None) -> dict[int, float]:
