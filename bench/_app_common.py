@@ -7,6 +7,7 @@ import platform
 import re
 import statistics
 import subprocess
+from pathlib import Path
 
 # True once the results caption names the query (the rerun for that query has drawn its results).
 RESULTS_FOR_JS = """
@@ -60,3 +61,13 @@ def machine() -> str:
         chromium = "chromium not found"
     return (f"{cpu}, {os.cpu_count()} cores, {mem}; Python {platform.python_version()}, "
             f"Streamlit {streamlit.__version__}, {chromium}")
+
+
+def server_env(index: str | None, catalog: str | None) -> dict[str, str]:
+    """Environment for the app server: the --index and --catalog folders, when given."""
+    env = {}
+    if index:
+        env["TRICKS_KB_INDEX"] = str(Path(index).resolve())
+    if catalog:
+        env["TRICKS_KB_CATALOG"] = str(Path(catalog).resolve())
+    return env

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _app_common import QUERIES, RESULTS_FOR_JS, machine, summary  # noqa: E402
+from _app_common import QUERIES, RESULTS_FOR_JS, machine, server_env, summary  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
@@ -43,11 +43,7 @@ def main() -> int:
     ap.add_argument("--catalog", help="catalog folder (default: tricks/)")
     ap.add_argument("--rounds", type=int, default=40, help="query round trips to time")
     args = ap.parse_args()
-    env = {}
-    if args.index:
-        env["TRICKS_KB_INDEX"] = str(Path(args.index).resolve())
-    if args.catalog:
-        env["TRICKS_KB_CATALOG"] = str(Path(args.catalog).resolve())
+    env = server_env(args.index, args.catalog)
     log = Path(tempfile.mkdtemp(prefix="app-bench-")) / "server.log"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # not part of the timing

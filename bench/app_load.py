@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _app_common import QUERIES, RESULTS_FOR_JS, machine, summary  # noqa: E402
+from _app_common import QUERIES, RESULTS_FOR_JS, machine, server_env, summary  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
 from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
@@ -97,11 +97,7 @@ def main() -> int:
     ap.add_argument("--index", help="index folder (default: the committed index/)")
     ap.add_argument("--catalog", help="catalog folder (default: tricks/)")
     args = ap.parse_args()
-    env = {}
-    if args.index:
-        env["TRICKS_KB_INDEX"] = str(Path(args.index).resolve())
-    if args.catalog:
-        env["TRICKS_KB_CATALOG"] = str(Path(args.catalog).resolve())
+    env = server_env(args.index, args.catalog)
     log = Path(tempfile.mkdtemp(prefix="app-load-")) / "server.log"
     with start_server(log, env=env) as server:
         before = rss_mb(server.proc.pid)

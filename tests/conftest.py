@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,15 @@ def search_index(tmp_path_factory):
     report = build(load_catalog([catalog]).tricks, index_dir)
     assert report.embedded == report.passages > 0
     return types.SimpleNamespace(catalog_dir=catalog, index_dir=index_dir, root=root)
+
+
+@pytest.fixture
+def work(search_index, tmp_path):
+    """A private, writable copy of the shared fixture catalog and index: (catalog_dir, index_dir)."""
+    cat, idx = tmp_path / "tricks", tmp_path / "index"
+    shutil.copytree(search_index.catalog_dir, cat)
+    shutil.copytree(search_index.index_dir, idx)
+    return cat, idx
 
 
 @pytest.fixture(scope="session")

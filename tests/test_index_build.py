@@ -21,15 +21,6 @@ from tricks_kb.search import SearchEngine
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def work(search_index, tmp_path):
-    """A private, writable copy of the shared fixture catalog and index."""
-    cat, idx = tmp_path / "tricks", tmp_path / "index"
-    shutil.copytree(search_index.catalog_dir, cat)
-    shutil.copytree(search_index.index_dir, idx)
-    return cat, idx
-
-
 def _env(cat: Path, idx: Path, **extra) -> dict[str, str]:
     return dict(os.environ, TRICKS_KB_CATALOG=str(cat), TRICKS_KB_INDEX=str(idx), **extra)
 

@@ -22,14 +22,6 @@ from tricks_kb.search import Filters, SearchEngine, SearchResponse
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def work(search_index, tmp_path):
-    cat, idx = tmp_path / "tricks", tmp_path / "index"
-    shutil.copytree(search_index.catalog_dir, cat)
-    shutil.copytree(search_index.index_dir, idx)
-    return cat, idx
-
-
 def _manifest(idx: Path) -> dict:
     return json.loads((idx / MANIFEST).read_text())
 

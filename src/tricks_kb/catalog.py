@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,12 @@ from .loader import Loaded, load_file
 from .schema import Trick
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/trick.schema.json"
-IDENTIFIER_FIELDS = {"arxiv", "doi", "version", "batch_size"}
+IDENTIFIER_FIELDS = {"arxiv", "doi", "batch_size"}
+
+
+def norm_label(text: str) -> str:
+    """A name, alias or title compared ignoring case, spaces and punctuation ('Warm-up' == 'warm up')."""
+    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
 
 
 def repo_root() -> Path:

@@ -58,14 +58,15 @@ def at_least(grade: str, floor: str) -> bool:
     return GRADES.index(grade) <= GRADES.index(floor)
 
 
-def _first_author_surname(source: Source) -> str:
+def first_author_surname(source: Source) -> str:
+    """Lower-cased surname of the first author ('' if blank): the proxy for an independent group."""
     first = source.authors[0].strip()
-    return first.split()[-1].lower() if first else ""
+    return first.split()[-1].casefold() if first else ""
 
 
 def independent_sources(claim: Claim, sources: dict[str, Source]) -> int:
     """Count the claim's sources with distinct first authors (independent groups, roughly)."""
-    found = {_first_author_surname(sources[k]) for k in claim.sources if k in sources}
+    found = {first_author_surname(sources[k]) for k in claim.sources if k in sources}
     return len(found)
 
 
@@ -119,10 +120,11 @@ def _count(pairs: list[tuple[Claim, ClaimGrade]], effects: tuple[Effect, ...], f
     return [i for i, (c, g) in enumerate(pairs) if c.effect in effects and at_least(g.grade, floor)]
 
 
-def verdict_problems(trick: Trick, verdict: Verdict | None = None) -> list[str]:
+def verdict_problems(trick: Trick, verdict: Verdict | None = None,
+                     grades: list[ClaimGrade] | None = None) -> list[str]:
     """Say what is missing for ``verdict`` (default: the declared one); empty when supported."""
     verdict = verdict or trick.verdict
-    pairs = list(zip(trick.claims, grade_claims(trick), strict=True))
+    pairs = list(zip(trick.claims, grades if grades is not None else grade_claims(trick), strict=True))
     helps_b = _count(pairs, (Effect.helps,), "B")
     helps_a = _count(pairs, (Effect.helps,), "A")
     helps_c = _count(pairs, (Effect.helps,), "C")
@@ -172,4 +174,5 @@ def verdict_problems(trick: Trick, verdict: Verdict | None = None) -> list[str]:
 
 def supported_verdicts(trick: Trick) -> list[Verdict]:
     """Every verdict the claims support, strongest statement first."""
-    return [v for v in Verdict if not verdict_problems(trick, v)]
+    grades = grade_claims(trick)
+    return [v for v in Verdict if not verdict_problems(trick, v, grades)]

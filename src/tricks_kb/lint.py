@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .catalog import SCHEMA_COMMENT, Catalog, Entry, default_catalog_dir, discover, load_entry
+from .catalog import SCHEMA_COMMENT, Catalog, Entry, default_catalog_dir, discover, load_entry, norm_label
 from .diagnostics import Problem
 from .evidence import verdict_problems
 from .schema import Trick
@@ -39,10 +38,6 @@ def rule(name: str, code: str, scope: str, description: str) -> Callable:
         return fn
 
     return wrap
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
 
 
 # --- entry rules: (entry, trick, today) -> problems ------------------------------------
@@ -168,7 +163,7 @@ def _names_unique(entries: list[Entry], valid: list[Entry], today: dt.date) -> I
         assert t is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
         labels: list[tuple[tuple, str]] = [(("name",), t.name)] + [(("aliases", i), a) for i, a in enumerate(t.aliases)]
         for path, label in labels:
-            key = _norm(label)
+            key = norm_label(label)
             if not key:
                 continue
             if key in owner and owner[key][0] != t.id:
@@ -203,7 +198,7 @@ def _sources_consistent(entries: list[Entry], valid: list[Entry], today: dt.date
     for e in valid:
         assert e.trick is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
         for key, s in e.trick.sources.items():
-            facts = (_norm(s.title), s.year, _norm(s.authors[0]))
+            facts = (norm_label(s.title), s.year, norm_label(s.authors[0]))
             for ident in (f"arXiv:{s.arxiv}" if s.arxiv else None, f"doi:{s.doi.lower()}" if s.doi else None):
                 if ident is None:
                     continue

@@ -8,7 +8,6 @@ accepted the way ``yaml.safe_load`` would.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,8 +184,6 @@ def _build(node: Any, path: PathKey, out: Loaded, seen: set[int], depth: int) ->
             raise _Refused("TK028", f"'{node.value}' is not a real date ({exc})", node.start_mark,
                            "use an existing date as YYYY-MM-DD") from None
         raise _Refused("TK013", f"cannot read value '{node.value}': {exc}", node.start_mark, None) from None
-    if isinstance(value, dt.datetime):
-        return value
     return value
 
 

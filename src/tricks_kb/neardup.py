@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .catalog import Entry
+from .catalog import Entry, norm_label
 from .diagnostics import Problem
 
 # Measured on the catalog; see docs/reliability.md ("Near-duplicate guard").
@@ -61,11 +61,6 @@ def _compact(label: str) -> str:
     return "".join(re.findall(r"[a-z0-9]+", label.casefold()))
 
 
-@lru_cache(maxsize=65536)
-def _words(label: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", label.casefold()))
-
-
 def _labels(e: Entry) -> list[str]:
     t = e.trick
     if t is None:
@@ -92,7 +87,7 @@ def lexical_match(a: Entry, b: Entry) -> Match | None:
     best: Match | None = None
     for la in _labels(a):
         for lb in _labels(b):
-            if _words(la) == _words(lb):
+            if norm_label(la) == norm_label(lb):
                 continue  # identical labels are the blocking error TK022, not a warning
             score, how = lexical_score(la, lb)
             if score >= TOKEN_OVERLAP_THRESHOLD and (best is None or score > best.score):

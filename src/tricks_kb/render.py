@@ -70,6 +70,7 @@ def show_text(t: Trick) -> str:
 def stats(tricks: list[Trick]) -> dict[str, Any]:
     """Counts of tricks per category, verdict and best grade, and of claims per grade."""
     claim_grades = Counter(g.grade for t in tricks for g in grade_claims(t))
+    best = Counter(best_grade(t) for t in tricks)
     per_cat_verdict: dict[str, Counter] = {c.value: Counter() for c in Category}
     for t in tricks:
         per_cat_verdict[t.category.value][t.verdict.value] += 1
@@ -79,7 +80,7 @@ def stats(tricks: list[Trick]) -> dict[str, Any]:
         "sources": len({(s.arxiv or s.doi or s.url) for t in tricks for s in t.sources.values()}),
         "category": {c.value: sum(t.category is c for t in tricks) for c in Category},
         "verdict": {v.value: sum(t.verdict is v for t in tricks) for v in Verdict},
-        "best_grade": {g: sum(best_grade(t) == g for t in tricks) for g in GRADES},
+        "best_grade": {g: best.get(g, 0) for g in GRADES},
         "claim_grade": {g: claim_grades.get(g, 0) for g in GRADES},
         "category_by_verdict": {c: dict(v) for c, v in per_cat_verdict.items()},
     }

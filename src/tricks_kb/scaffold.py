@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .catalog import SCHEMA_COMMENT, load_catalog
+from .catalog import SCHEMA_COMMENT, load_catalog, norm_label
 from .schema import ID_PATTERN
 
 TEMPLATE = """{comment}
@@ -61,10 +61,9 @@ def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) ->
     if target.exists():
         raise ScaffoldError(f"{target} already exists: edit it instead")
     if catalog_dir.is_dir():
-        wanted = re.sub(r"[^a-z0-9]+", " ", trick_id).strip()
+        wanted = norm_label(trick_id)
         for t in load_catalog([catalog_dir]).tricks.values():
-            labels = [t.id, t.name, *t.aliases]
-            if any(re.sub(r"[^a-z0-9]+", " ", x.casefold()).strip() == wanted for x in labels):
+            if any(norm_label(x) == wanted for x in (t.id, t.name, *t.aliases)):
                 raise ScaffoldError(f"'{trick_id}' is already covered by '{t.id}' (id, name or alias)")
     today = today or dt.date.today()
     name = trick_id.replace("-", " ").capitalize()

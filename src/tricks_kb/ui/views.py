@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ..evidence import GRADE_LABELS, best_grade, grade_claims, supported_verdicts
+from ..evidence import GRADE_LABELS, best_grade, first_author_surname, grade_claims, supported_verdicts
 from ..schema import Category, Claim, Source, Trick, Verdict
 
 VERDICT_COLORS = {
@@ -188,7 +188,7 @@ def _jitter(trick_id: str, axis: str, width: float) -> float:
 
 def distinct_first_authors(t: Trick) -> int:
     """Number of the trick's sources with distinct first authors (independent groups, roughly)."""
-    return len({s.authors[0].split()[-1].casefold() for s in t.sources.values() if s.authors[0].split()})
+    return len({first_author_surname(s) for s in t.sources.values()} - {""})
 
 
 def landscape_rows(tricks: dict[str, Trick]) -> list[dict[str, Any]]:
