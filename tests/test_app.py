@@ -246,3 +246,22 @@ def test_huge_query_in_url_is_truncated(app_env):
     at = run({"q": "warmup " * 20000})
     assert len(at.text_input(key="s_q").value) <= 1000
     assert card_labels(at)
+
+
+def test_engine_load_takes_its_objects_out_of_the_collectors_sight(search_index):
+    # Without this, a full garbage collection over the model, catalog and index ran during most query
+    # reruns and stalled the page for 250-330 ms (docs/benchmarks.md).
+    import gc
+
+    from tricks_kb.catalog import load_catalog
+    from tricks_kb.ui.resources import _load_engine
+
+    gc.unfreeze()
+    try:
+        tricks = load_catalog([search_index.catalog_dir]).tricks
+        engine = _load_engine(tricks, str(search_index.index_dir), None)
+        assert engine.status == "ok", engine.notice
+        assert gc.get_freeze_count() > 100_000  # the model's modules and tensors, the catalog, the index
+        assert gc.get_count()[2] == 0
+    finally:
+        gc.unfreeze()

@@ -58,9 +58,24 @@ def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None)
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
     if getattr(engine, "embedder", None) is not None:
         _one_thread_queries()
+    _freeze_heap()
     log.info("search engine loaded in %.1fs: status=%s, %d tricks", time.monotonic() - t0, engine.status,
              len(engine.tricks))
     return engine
+
+
+def _freeze_heap() -> None:
+    """Move everything loaded so far (model, catalog, index: ~570k objects) out of the garbage collector's sight.
+
+    These objects live as long as the server. Left in the collector's oldest generation, they were
+    walked by a full collection (250-330 ms) during nearly every query's rerun, stalling the page
+    mid-render: in the browser, query round trips had a median of 120-280 ms with a tail of 320-400 ms;
+    frozen, 80-160 ms (docs/benchmarks.md).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _one_thread_queries() -> None:
