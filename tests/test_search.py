@@ -187,3 +187,44 @@ def test_exact_matches_keep_scores_decreasing(search_engine):
     resp = search_engine.search("lable smothing", k=5)
     scores = [h.score for h in resp.hits]
     assert resp.hits[0].id == "label-smoothing" and scores == sorted(scores, reverse=True)
+
+
+def test_large_catalogs_use_an_inverted_file_with_the_same_results(search_engine, work, monkeypatch):
+    """Above IVF_MIN_PASSAGES the vectors go into an IVF index: it keeps every vector exactly, ranks
+    like the exact index, and a filter widens the lists probed (here to all: exact results)."""
+    import faiss
+    import numpy as np
+
+    from tricks_kb import index as index_mod
+
+    cat, idx = work
+    loaded = index_mod.load_index(idx)
+    vecs = index_mod.vectors_of(loaded.faiss_index)
+    monkeypatch.setattr(index_mod, "IVF_MIN_PASSAGES", 10)
+    index_mod.write_index(idx, loaded.passages, vecs, loaded.manifest["model"],
+                          {tid: e["hash"] for tid, e in loaded.manifest["entries"].items()})
+    engine = SearchEngine.load(index_dir=idx, catalog_dir=cat)
+    assert engine.status == "ok", engine.notice
+    inner = index_mod.inner_index(engine.faiss_index)
+    assert isinstance(inner, faiss.IndexIVFFlat) and inner.nlist == index_mod.ivf_lists(len(vecs)) > 10
+    assert inner.nprobe < inner.nlist
+    assert np.array_equal(index_mod.vectors_of(engine.faiss_index), vecs)
+
+    queries = ("my loss spikes early in training", "mix two images", "warmup with adam", "lable smothing")
+    for q in queries:
+        want = [h.id for h in search_engine.search(q, k=5).hits]
+        got = [h.id for h in engine.search(q, k=5).hits]
+        assert got[0] == want[0] and len(set(got) & set(want)) >= 4, (q, got, want)
+    f = Filters(categories=["schedule", "optimizer"])
+    probed = []
+    real_search = engine.faiss_index.search
+    monkeypatch.setattr(engine.faiss_index, "search", lambda *a, params=None: (
+        probed.append(getattr(params, "nprobe", None)), real_search(*a, params=params))[1])
+    for q in queries:
+        for mode in ("hybrid", "dense"):
+            want = [(h.id, h.matched) for h in search_engine.search(q, k=8, filters=f, mode=mode).hits]
+            got = [(h.id, h.matched) for h in engine.search(q, k=8, filters=f, mode=mode).hits]
+            assert got == want, (q, mode)
+    assert inner.nlist in probed  # a filter widens the lists probed (here to all: an exact scan of the kept)
+    assert set(probed) <= {inner.nlist, None}  # None: unfiltered searches behind "loosen a filter" hints
+    assert engine.search("learning rate", filters=Filters(verdicts=["no-such-verdict"])).hits == []

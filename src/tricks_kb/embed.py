@@ -25,6 +25,15 @@ class ModelError(RuntimeError):
     """The embedding model cannot be found or loaded; the message says how to fix it."""
 
 
+def configured_threads() -> int:
+    """Threads for batch work: ``OMP_NUM_THREADS`` (default 2), at least 1, at most the CPU count."""
+    try:
+        wanted = int(os.environ.get("OMP_NUM_THREADS", "") or 2)
+    except ValueError:
+        wanted = 2
+    return max(1, min(wanted, os.cpu_count() or 1))
+
+
 def _offline_env() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -128,7 +137,7 @@ class Embedder:
         self.model = model
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
-        self.threads = max(1, min(int(os.environ.get("OMP_NUM_THREADS", "2") or 2), os.cpu_count() or 1))
+        self.threads = configured_threads()
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False):
@@ -169,7 +178,7 @@ def load_embedder(model: str | None = None, info: ModelInfo | None = None) -> Em
         try:
             import torch
 
-            torch.set_num_threads(max(1, min(int(os.environ.get("OMP_NUM_THREADS", "2") or 2), os.cpu_count() or 1)))
+            torch.set_num_threads(configured_threads())
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 

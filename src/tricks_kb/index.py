@@ -3,7 +3,8 @@
 Layout of ``index/``::
 
     manifest.json          what was indexed, with which model; names the data files below
-    vectors-<gen>.faiss    normalized passage vectors, IndexFlatIP inside IndexIDMap2 (id = passage number)
+    vectors-<gen>.faiss    normalized passage vectors inside IndexIDMap2 (id = passage number):
+                           IndexFlatIP (exact) up to IVF_MIN_PASSAGES passages, IndexIVFFlat above
     bm25-<gen>/            a bm25s index over the same passages, in the same order
 
 A build writes everything into ``index.tmp-<pid>/`` next to ``index/``, moves the new data files
@@ -19,6 +20,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -40,6 +42,18 @@ PASSAGE_FORMAT = 1  # bump when passages.py changes what text an entry produces
 MANIFEST = "manifest.json"
 TMP_PREFIX = "index.tmp-"
 KILL_POINT_ENV = "TRICKS_KB_BUILD_PAUSE_AT"  # test seam: pause at a named build stage
+# Above this many passages an exact scan costs more than ~5 ms per query on a 2-core CPU (it is
+# memory-bound: 36 ms for 670k x 384 float32), so the vectors go into an inverted file (IVF) instead:
+# k-means lists, of which a query scans the nearest 1/32. IVF rather than HNSW because filters are
+# often correlated with the query's topic: a graph walk then finds few kept passages (recall@10 0.39
+# against 0.998 for IVF with more lists probed; bench/bench_search.py, docs/benchmarks.md).
+IVF_MIN_PASSAGES = 100_000
+IVF_TRAIN_PER_LIST = 64  # k-means training sample: this many vectors per list
+
+
+def ivf_lists(n: int) -> int:
+    """Number of IVF lists for ``n`` vectors (2.5 sqrt(n): 2048 lists for 670k passages)."""
+    return max(1, int(2.5 * math.sqrt(n)))
 
 
 class IndexError_(RuntimeError):
@@ -240,17 +254,32 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     return LoadedIndex(manifest=manifest, passages=passages, faiss_index=index, bm25=bm25, dim=dim)
 
 
+def inner_index(index: Any) -> Any:
+    """The IndexFlatIP or IndexIVFFlat inside an IndexIDMap2."""
+    import faiss
+
+    return faiss.downcast_index(index.index)
+
+
 def vectors_of(index: Any):
-    """All vectors of an IndexIDMap2(IndexFlatIP) as an (n, d) float32 array, in id order."""
+    """All vectors of an IndexIDMap2 (flat or IVF) as an (n, d) float32 array, in id order."""
     import faiss
     import numpy as np
 
-    flat = faiss.downcast_index(index.index)
-    xb = faiss.rev_swig_ptr(flat.get_xb(), index.ntotal * index.d)
-    vecs = np.array(xb, dtype="float32").reshape(index.ntotal, index.d)
-    ids = faiss.vector_to_array(index.id_map)
+    inner, n, d = inner_index(index), index.ntotal, index.d
+    vecs = np.zeros((n, d), dtype="float32")
+    if isinstance(inner, faiss.IndexIVF):  # stored list by list, each vector under its sequence number
+        lists = inner.invlists
+        for no in range(inner.nlist):
+            size = lists.list_size(no)
+            if size:
+                seq = faiss.rev_swig_ptr(lists.get_ids(no), size)
+                codes = faiss.rev_swig_ptr(lists.get_codes(no), size * lists.code_size)
+                vecs[seq] = np.frombuffer(codes, dtype="float32").reshape(size, d)
+    elif n:
+        vecs[:] = faiss.rev_swig_ptr(inner.get_xb(), n * d).reshape(n, d)
     out = np.empty_like(vecs)
-    out[ids] = vecs
+    out[faiss.vector_to_array(index.id_map)] = vecs
     return out
 
 
@@ -386,13 +415,30 @@ def _fsync_dir(path: Path) -> None:
 
 
 def make_faiss(vectors) -> Any:
-    """IndexIDMap2(IndexFlatIP) holding ``vectors`` with ids 0..n-1."""
+    """IndexIDMap2 holding ``vectors`` with ids 0..n-1: exact IndexFlatIP, or IVF for large catalogs."""
     import faiss
     import numpy as np
 
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(vectors.shape[1])))
-    if len(vectors):
-        index.add_with_ids(vectors, np.arange(len(vectors), dtype="int64"))
+    from .embed import configured_threads
+
+    vectors = np.ascontiguousarray(vectors, dtype="float32")
+    n, d = int(vectors.shape[0]), int(vectors.shape[1])
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(configured_threads())  # k-means and list assignment are parallel; queries use 1
+    try:
+        if n <= IVF_MIN_PASSAGES:
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(d))
+        else:
+            nlist = ivf_lists(n)
+            ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
+            ivf.nprobe = max(16, nlist // 32)  # stored with the index; search widens it for filters
+            sample = np.random.default_rng(0).choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
+            ivf.train(vectors[np.sort(sample)])
+            index = faiss.IndexIDMap2(ivf)
+        if n:
+            index.add_with_ids(vectors, np.arange(n, dtype="int64"))
+    finally:
+        faiss.omp_set_num_threads(before)
     return index
 
 

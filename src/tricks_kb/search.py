@@ -148,10 +148,16 @@ class SearchEngine:
         self.bm25 = bm25
         self.faiss_index = faiss_index
         self.embedder = embedder
+        self._ivf = None  # (lists, lists probed) when the vectors are in an inverted file (large catalogs)
         if faiss_index is not None:
             import faiss
 
+            from .index import inner_index
+
             faiss.omp_set_num_threads(1)  # one query at a time: avoid OpenMP spin-waits fighting torch's threads
+            inner = inner_index(faiss_index)
+            if isinstance(inner, faiss.IndexIVF):
+                self._ivf = (int(inner.nlist), int(inner.nprobe))
         self.ids = sorted(tricks)
         self._row = {tid: i for i, tid in enumerate(self.ids)}
         self._p_trick = np.array([self._row.get(p.entry_id, -1) for p in passages], dtype="int64")
@@ -356,11 +362,19 @@ class SearchEngine:
             return {}
         params = None
         if pmask is not None:
-            total = int(pmask.sum())
-            if total == 0:
+            kept = int(pmask.sum())
+            if kept == 0:
                 return {}
             bits = np.packbits(pmask, bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(pmask), faiss.swig_ptr(bits)))
+            sel = faiss.IDSelectorBitmap(len(pmask), faiss.swig_ptr(bits))
+            if self._ivf:
+                # The nearest lists may hold few kept passages: probe more lists as the filter keeps fewer;
+                # a filter keeping under nprobe/nlist (~3 %) of them probes every list: an exact scan.
+                nlist, nprobe = self._ivf
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=min(nlist, -(-nprobe * total // kept)))
+            else:
+                params = faiss.SearchParameters(sel=sel)
+            total = kept
         scores, ids = self.faiss_index.search(self._embed(text), min(n, total), params=params)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
 
