@@ -81,6 +81,17 @@ def test_deep_link_restores_query_and_filters(app_env):
     assert at.multiselect(key="f_grade").value == ["A"]
 
 
+def test_tag_filter_from_catalog_tags_and_url(app_env):
+    at = run({"q": "training", "tag": "llm-stability,no-such-tag"})
+    tags = at.multiselect(key="f_tag")
+    assert tags.value == ["llm-stability"]  # unknown tags from the URL are dropped
+    assert "llm-stability (2)" in tags.options  # the catalog's tags, each with its number of tricks
+    assert sorted(card_labels(at)) == ["Gradient norm clipping", "Roll back and skip data after loss spikes"]
+    assert at.query_params["tag"] == "llm-stability"
+    tags.set_value([]).run()
+    assert len(card_labels(at)) > 2 and "tag" not in at.query_params
+
+
 def test_deep_link_ignores_unknown_filter_values(app_env):
     at = run({"verdict": "nonsense", "year_min": "abcd"})
     assert at.multiselect(key="f_verdict").value == []

@@ -23,7 +23,9 @@ LIST_FILTERS = {  # url parameter -> (label, options, format)
     "grade": ("Evidence grade (best claim)", GRADES, grade_text),
     "domain": ("Domain", [d.value for d in Domain], str),
 }
-ENGINE_FILTERS = {"categories": "category", "verdicts": "verdict", "grades": "grade", "domains": "domain"}
+URL_FILTERS = (*LIST_FILTERS, "tag")  # list filters kept in the URL (tags: the catalog's own, see _list_filters)
+ENGINE_FILTERS = {"categories": "category", "verdicts": "verdict", "grades": "grade", "domains": "domain",
+                  "tags": "tag"}
 DID_YOU_MEAN = re.compile(r"[Dd]id you mean [“\"'](.+?)[”\"']")
 LOOSEN = re.compile(r"[Ll]oosen the (\w+) filter")
 STATUS_TEXT = {
@@ -40,6 +42,15 @@ def _year_bounds() -> tuple[int, int]:
     return (min(years), max(years)) if years else (1950, 2030)
 
 
+def _list_filters() -> dict[str, tuple[str, list[str], object]]:
+    """The sidebar's list filters: the fixed vocabularies, then the catalog's free tags (with counts)."""
+    counts: dict[str, int] = {}
+    for t in get_tricks().values():
+        for tag in t.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    return {**LIST_FILTERS, "tag": ("Tag", sorted(counts), lambda tag: f"{tag} ({counts.get(tag, 0)})")}
+
+
 def _redirect_deep_links() -> None:
     """``/?trick=adamw`` and ``/?compare=a,b`` open the trick and compare pages."""
     if st.query_params.get("trick"):
@@ -50,7 +61,8 @@ def _redirect_deep_links() -> None:
 
 def _filters_sidebar() -> dict[str, object]:
     lo, hi = _year_bounds()
-    for name, (_, options, _) in LIST_FILTERS.items():
+    lists = _list_filters()
+    for name, (_, options, _) in lists.items():
         params.init_state(f"f_{name}", [v for v in params.get_list(name) if v in options])
     ymin, ymax = parse_year(params.get_str("year_min")), parse_year(params.get_str("year_max"))
     a = min(max(ymin or lo, lo), hi)
@@ -59,7 +71,7 @@ def _filters_sidebar() -> dict[str, object]:
     with st.sidebar:
         st.subheader("Filters")
         chosen: dict[str, object] = {}
-        for name, (label, options, fmt) in LIST_FILTERS.items():
+        for name, (label, options, fmt) in lists.items():
             chosen[name] = st.multiselect(label, options, key=f"f_{name}", format_func=fmt)
         if lo < hi:
             years = st.slider("Year of sources", min_value=lo, max_value=hi, key="f_years",
@@ -74,7 +86,7 @@ def _filters_sidebar() -> dict[str, object]:
 
 
 def _clear_filters(lo: int, hi: int) -> None:
-    for name in LIST_FILTERS:
+    for name in URL_FILTERS:
         st.session_state[f"f_{name}"] = []
     st.session_state["f_years"] = (lo, hi)
 
@@ -173,13 +185,14 @@ def render() -> None:
     query = st.text_input("Search", key="s_q", placeholder="e.g. warmup, loss spikes early, label smoothing",
                           max_chars=params.MAX_PARAM_CHARS, icon=":material/search:")
     chosen = _filters_sidebar()
-    params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in LIST_FILTERS},
+    params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in URL_FILTERS},
                   "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
                   "year_max": str(chosen["year_max"]) if chosen["year_max"] else None})
     from ..search import Filters
 
     filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],
-                      domains=chosen["domain"], year_min=chosen["year_min"], year_max=chosen["year_max"])
+                      domains=chosen["domain"], tags=chosen["tag"], year_min=chosen["year_min"],
+                      year_max=chosen["year_max"])
     engine, ready = get_engine(wait=False)
     t0 = time.perf_counter()
     resp = engine.search(query, k=K_QUERY if query.strip() else K_BROWSE, filters=filters)
