@@ -61,6 +61,31 @@ def test_missing_index(work):
     assert "note: keyword search only: no search index" in out.stderr and "run `tricks-kb build`" in out.stderr
 
 
+def test_load_racing_a_build_retries_and_gets_the_new_index(work, monkeypatch):
+    # A reader gets the old manifest, then a build swaps in a new one and deletes the old data files
+    # before the reader opens them: the load sees "corrupt", waits and retries once, and succeeds.
+    cat, idx = work
+    real_read = index_mod.read_manifest
+    loaded = load_index(idx)
+    calls = []
+
+    def racing_read(index_dir):
+        stale = real_read(index_dir)
+        if not calls:
+            index_mod.write_index(idx, loaded.passages, index_mod.vectors_of(loaded.faiss_index),
+                                  loaded.manifest["model"],
+                                  {tid: e["hash"] for tid, e in loaded.manifest["entries"].items()})
+            assert not (idx / stale["files"]["faiss"]).exists()  # the old generation is gone
+        calls.append(stale["generation"])
+        return stale
+
+    monkeypatch.setattr(index_mod, "read_manifest", racing_read)
+    eng = SearchEngine.load(index_dir=idx, catalog_dir=cat)
+    assert eng.status == "ok" and eng.notice is None
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert eng.search("lable smothing", k=1).hits[0].id == "label-smoothing"
+
+
 def test_truncated_faiss_file(work):
     cat, idx = work
     f = _faiss(idx)
