@@ -110,8 +110,8 @@ def dense_recall(engine: SearchEngine, qs: list[str], filters: Filters | None = 
     pmask = None if allowed is None else allowed[engine._p_row] & engine._p_valid
     out = []
     for q in qs[:50]:
-        got = sorted(engine._dense(q, pmask, 200).items(), key=lambda kv: -kv[1])[:10]
-        scores = xb @ engine._embed(q)[0]
+        got = sorted(engine._dense((q,), pmask, 200).items(), key=lambda kv: -kv[1])[:10]
+        scores = xb @ engine._embed((q,))[0]
         if pmask is not None:
             scores = np.where(pmask, scores, -np.inf)
         exact = set(np.argsort(-scores)[:10].tolist())

@@ -228,3 +228,21 @@ def test_large_catalogs_use_an_inverted_file_with_the_same_results(search_engine
     assert inner.nlist in probed  # a filter widens the lists probed (here to all: an exact scan of the kept)
     assert set(probed) <= {inner.nlist, None}  # None: unfiltered searches behind "loosen a filter" hints
     assert engine.search("learning rate", filters=Filters(verdicts=["no-such-verdict"])).hits == []
+
+
+def test_spelling_correction_fixes_typos_but_not_real_words(search_engine):
+    fix = search_engine.correct
+    assert fix("lable smothing") == "label smoothing"
+    assert fix("gradeint clipping") == "gradient clipping"
+    # Real words the catalog lacks, or has in another form, are not "corrected" into other words.
+    for query in ("interpolate two images", "gradients explode", "fine-tuning with adam", "seek flat minima",
+                  "randomly drop units to prevent co-adaptation"):
+        assert fix(query) == query, fix(query)
+    # When a query is corrected, the dense side scores both texts and keeps each passage's better score.
+    typed, fixed = "lable smothing", search_engine.correct("lable smothing")
+    assert fixed == "label smoothing"
+    both = search_engine._dense((typed, fixed), None, 1000)
+    one, other = search_engine._dense((typed,), None, 1000), search_engine._dense((fixed,), None, 1000)
+    assert both and set(both) == set(one) == set(other)
+    assert all(abs(both[p] - max(one[p], other[p])) < 1e-6 for p in both)
+    assert any(one[p] > other[p] for p in both) and any(other[p] > one[p] for p in both)

@@ -124,6 +124,27 @@ def clean_query(query: object) -> str:
     return text
 
 
+_LEXICON: dict[str, int] | None = None
+_LEXICON_LOCK = threading.Lock()
+
+
+def english_lexicon() -> dict[str, int]:
+    """English words with their frequencies (pyspellchecker's list; loaded once, ~0.1 s; {} if missing).
+
+    Used only to tell real words from typos: its list leaves out common misspellings ("recieve", "lenght").
+    """
+    global _LEXICON
+    with _LEXICON_LOCK:
+        if _LEXICON is None:
+            try:
+                from spellchecker import SpellChecker
+
+                _LEXICON = dict(SpellChecker(distance=1).word_frequency.dictionary)
+            except Exception:  # noqa: BLE001 - missing package or damaged data: correct without it
+                _LEXICON = {}
+        return _LEXICON
+
+
 def _norm_name(text: str) -> str:
     return " ".join(_WORDS.findall(text.casefold().replace("-", " ")))
 
@@ -189,6 +210,9 @@ class SearchEngine:
         self._text_vocab = sorted({w for p in passages for w in _WORDS.findall(p.text.casefold())
                                    if len(w) >= 3 and not w.isdigit()})
         self._known = set(self._text_vocab) | set(self._name_vocab)
+        from .index import stem_words
+
+        self._known_stems = set(stem_words(sorted(self._known)))
         self._qcache: OrderedDict[str, Any] = OrderedDict()
         self._qlock = threading.Lock()
 
@@ -317,43 +341,68 @@ class SearchEngine:
             m &= ym
         return m
 
+    def _is_known(self, word: str) -> bool:
+        """A catalog word, another form of one ("explodes" for "exploding"), an English word, a number, or
+        too short to judge: not a typo."""
+        from .index import stem_words
+
+        return (len(word) < 4 or word.isdigit() or word in self._known
+                or stem_words([word])[0] in self._known_stems or word in english_lexicon())
+
     def correct(self, text: str) -> str:
-        """Replace query words unknown to the catalog with the closest catalog word (rapidfuzz)."""
+        """Replace misspelt query words with the closest catalog word (rapidfuzz).
+
+        Only words that are neither English nor known to the catalog in any form are candidates, and a
+        replacement must look like a typo of them (similar, and at most two letters longer or shorter):
+        "lable" becomes "label", "warmpu" "warmup", but "seek", "explodes", "fine-tuning" or
+        "interpolate" stay as they are.
+        """
         from rapidfuzz import fuzz, process
 
         words = text.split()
         changed = False
         out = []
-        for w in words[:MAX_QUERY_TOKENS]:
-            low = w.casefold()
-            core = "".join(_WORDS.findall(low))
-            if len(core) < 4 or core.isdigit() or core in self._known:
+        for w in words:
+            parts = _WORDS.findall(w.casefold())
+            core = "".join(parts)
+            if self._is_known(core) or all(self._is_known(p) for p in parts) or len(out) >= MAX_QUERY_TOKENS:
                 out.append(w)
                 continue
-            best = process.extractOne(core, self._name_vocab, scorer=fuzz.ratio, score_cutoff=75)
-            if best is None:
-                best = process.extractOne(core, self._text_vocab, scorer=fuzz.ratio, score_cutoff=85)
-            if best is not None and best[0] != core:
-                out.append(best[0])
+            best = None
+            for vocab, cutoff in ((self._name_vocab, 80), (self._text_vocab, 85)):
+                for cand, _, _ in process.extract(core, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
+                    if abs(len(cand) - len(core)) <= 2:
+                        best = cand
+                        break
+                if best:
+                    break
+            if best is not None and best != core:
+                out.append(best)
                 changed = True
             else:
                 out.append(w)
         return " ".join(out) if changed else text
 
-    def _embed(self, text: str):
-        with self._qlock:
-            hit = self._qcache.get(text)
-            if hit is not None:
-                self._qcache.move_to_end(text)
-                return hit
-        vec = self.embedder.encode_query(text)
-        with self._qlock:
-            self._qcache[text] = vec
-            while len(self._qcache) > 512:
-                self._qcache.popitem(last=False)
-        return vec
+    def _embed(self, texts: tuple[str, ...]):
+        """Query vectors, one row per text, in one encode call for those not cached."""
+        import numpy as np
 
-    def _dense(self, text: str, pmask, n: int) -> dict[int, float]:
+        with self._qlock:
+            rows = {t: self._qcache[t] for t in texts if t in self._qcache}
+            for t in rows:
+                self._qcache.move_to_end(t)
+        todo = [t for t in dict.fromkeys(texts) if t not in rows]
+        if todo:
+            vecs = self.embedder.encode(todo, batch_size=len(todo))
+            with self._qlock:
+                for t, v in zip(todo, vecs, strict=True):
+                    rows[t] = self._qcache[t] = v[None, :]
+                while len(self._qcache) > 512:
+                    self._qcache.popitem(last=False)
+        return np.vstack([rows[t] for t in texts])
+
+    def _dense(self, texts: tuple[str, ...], pmask, n: int) -> dict[int, float]:
+        """Cosine scores of the best ``n`` passages; with several query texts, each passage's best score."""
         import faiss
         import numpy as np
 
@@ -375,8 +424,13 @@ class SearchEngine:
             else:
                 params = faiss.SearchParameters(sel=sel)
             total = kept
-        scores, ids = self.faiss_index.search(self._embed(text), min(n, total), params=params)
-        return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+        scores, ids = self.faiss_index.search(self._embed(texts), min(n, total), params=params)
+        out: dict[int, float] = {}
+        for row_ids, row_scores in zip(ids, scores, strict=True):
+            for i, s in zip(row_ids, row_scores, strict=True):
+                if i >= 0 and s > out.get(int(i), -2.0):
+                    out[int(i)] = float(s)
+        return out
 
     def _bm25(self, text: str, pmask, n: int) -> dict[int, float]:
         import numpy as np
@@ -423,7 +477,10 @@ class SearchEngine:
                 return []
             pmask = allowed[self._p_row] & self._p_valid
         n = max(MIN_CANDIDATES, 20 * k)
-        dense = self._dense(corrected, pmask, n) if mode in ("hybrid", "dense") else {}
+        # A "correction" can also turn a real word the catalog lacks into a wrong one ("interpolate" ->
+        # "iterate"): the dense side scores both texts and keeps each passage's better score.
+        texts = (corrected,) if corrected == text else (text, corrected)
+        dense = self._dense(texts, pmask, n) if mode in ("hybrid", "dense") else {}
         lexical_q = corrected if corrected == text else f"{corrected} {text}"
         sparse = self._bm25(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
         fused = self.fuse(dense, sparse, mode)

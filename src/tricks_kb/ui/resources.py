@@ -58,6 +58,9 @@ def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None)
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
     if getattr(engine, "embedder", None) is not None:
         _one_thread_queries()
+    from ..search import english_lexicon
+
+    english_lexicon()  # loaded here, not during a user's first query with an unknown word
     _freeze_heap()
     log.info("search engine loaded in %.1fs: status=%s, %d tricks", time.monotonic() - t0, engine.status,
              len(engine.tricks))
