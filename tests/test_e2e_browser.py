@@ -187,6 +187,35 @@ def test_landscape_renders(good_server, page):
     page.watch.assert_clean()
 
 
+TOPMOST_POINT_JS = """(chart) => {
+  for (const el of chart.querySelectorAll("path[aria-roledescription='point'][aria-label*='Trick: ']")) {
+    const r = el.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    if (r.width > 0 && document.elementFromPoint(x, y) === el) {
+      return {x, y, label: el.getAttribute('aria-label')};
+    }
+  }
+  return null;
+}"""
+
+
+def test_landscape_point_click_opens_its_trick(good_server, page):
+    open_app(page, good_server.url + "/landscape")
+    chart = page.get_by_test_id("stVegaLiteChart")
+    expect(chart.locator("path[aria-roledescription='point']").first).to_be_attached(timeout=WAIT)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    points = chart.locator("path[aria-roledescription='point'][aria-label*='Trick: ']")
+    assert points.count() == 12  # one point per fixture trick
+    hit = chart.evaluate(TOPMOST_POINT_JS)  # a point no other point covers, clicked with the mouse
+    assert hit, "every point is covered by another one"
+    name = re.search(r"Trick: ([^;]+)", hit["label"]).group(1)
+    page.mouse.click(hit["x"], hit["y"])
+    expect(page.locator("[data-testid='stMain'] h1").first).to_have_text(name, timeout=WAIT)
+    expect(page.get_by_text("Why this verdict").first).to_be_visible(timeout=WAIT)
+    page.watch.assert_clean()
+
+
 def test_contribute_page(good_server, page):
     open_app(page, good_server.url + "/contribute")
     expect(page.get_by_text("tricks-kb validate tricks/my-new-trick.yaml").first).to_be_visible(timeout=WAIT)
