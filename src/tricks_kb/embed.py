@@ -18,7 +18,6 @@ from typing import Any
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx", ".h5", ".msgpack")
-QUERY_MAX_CHARS = 2000
 
 
 class ModelError(RuntimeError):
@@ -157,10 +156,6 @@ class Embedder:
             vecs = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vecs, dtype="float32")
-
-    def encode_query(self, text: str):
-        """Embed one query (clipped to a sane length) as a (1, dim) row."""
-        return self.encode([text[:QUERY_MAX_CHARS]], batch_size=1)
 
 
 _LOADED: dict[tuple[str, str], Embedder] = {}
