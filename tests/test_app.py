@@ -110,6 +110,8 @@ def test_trick_page_shows_everything(app_env):
     related = [p.proto.label for p in at.get("page_link")]
     assert "Weight decay" in related  # related trick present in the catalog is a link
     assert "no\\-decay\\-norm\\-bias" in text  # one that is not is plain text
+    tag_links = {p.proto.label: p.proto.query_string for p in at.get("page_link") if "tag=" in p.proto.query_string}
+    assert tag_links == {"adaptive": "tag=adaptive", "weight\\-decay": "tag=weight-decay"}  # tags open a search
 
 
 def test_trick_by_alias_resolves(app_env):

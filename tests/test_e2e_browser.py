@@ -145,6 +145,12 @@ def test_open_trick_from_results(good_server, page):
     hrefs = page.eval_on_selector_all("[data-testid='stMain'] a[href]", "els => els.map(e => e.href)")
     assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
     shot(page, "trick", height=3600)
+    # a tag opens the search page filtered to it (the search page was visited before in this session)
+    page.locator(".st-key-trick-tags [data-testid='stPageLink']", has_text="adaptive").first.click()
+    expect(page).to_have_url(re.compile(r"/(search)?\?tag=adaptive$"), timeout=WAIT)
+    tag_filter = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Tag")
+    expect(tag_filter).to_contain_text("adaptive (", timeout=WAIT)
+    expect(page.locator("[data-testid='stMain'] [data-testid='stPageLink']", has_text="AdamW").first).to_be_visible()
     page.watch.assert_clean()
 
 
@@ -292,7 +298,8 @@ def test_injection_in_catalog_renders_as_text(bad_server, page):
                     "# not a heading", "<style>body{display:none}</style>"):
         expect(page.get_by_text(literal, exact=False).first).to_be_visible()
     links = page.eval_on_selector_all("[data-testid='stMain'] a[href]", "els => els.map(e => e.getAttribute('href'))")
-    assert all(h.startswith(("http://", "https://", "/", "trick", "./")) or h.startswith("#") for h in links), links
+    # only web links, the app's own pages (a query like "?tag=x" is the search page) and anchors
+    assert all(h.startswith(("http://", "https://", "/", "trick", "./", "?", "#")) for h in links), links
     assert not [h for h in links if "javascript" in h.lower() or "<" in h or '"' in h]
     shot(page, "hostile-trick", height=3000)
     assert_nothing_injected(page)

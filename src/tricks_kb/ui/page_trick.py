@@ -113,9 +113,13 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
         lines.append("- Model families: " + escape_md(", ".join(a.model_families)))
     if a.scales:
         lines.append("- Scales: " + escape_md(", ".join(s.value for s in a.scales)))
-    if t.tags:
-        lines.append("- Tags: " + escape_md(", ".join(t.tags)))
     st.markdown("\n".join(lines))
+    if t.tags:
+        with st.container(horizontal=True, vertical_alignment="center", key="trick-tags"):
+            st.markdown("Tags:", width="content")
+            for tag in t.tags:  # each opens the search page filtered to that tag
+                st.page_link(nav.page("search"), label=escape_md(tag), query_params={"tag": tag},
+                             icon=":material/sell:", width="content")
     if t.overhead:
         st.subheader("Overhead")
         st.markdown(escape_md_block(t.overhead))
