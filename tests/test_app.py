@@ -275,6 +275,5 @@ def test_engine_load_takes_its_objects_out_of_the_collectors_sight(search_index)
         engine = _load_engine(tricks, str(search_index.index_dir), None)
         assert engine.status == "ok", engine.notice
         assert gc.get_freeze_count() > 100_000  # the model's modules and tensors, the catalog, the index
-        assert gc.get_count()[2] == 0
     finally:
         gc.unfreeze()
