@@ -30,7 +30,7 @@ def test_csv_parses_with_one_row_per_claim(tricks: list[Trick]) -> None:
     by_id = {t.id: t for t in tricks}
     for r in rows:
         t = by_id[r["trick_id"]]
-        c = t.claims[int(r["claim_index"])]
+        c = t.claims[int(r["claim_number"]) - 1]  # claims count from 1 everywhere
         assert r["statement"] == c.statement and r["verdict"] == t.verdict.value
         assert r["grade"] in {"A", "B", "C", "D"}
         assert r["sources"].split(";") == c.sources

@@ -89,15 +89,22 @@ def _filters(args: argparse.Namespace):
                    domains=args.domain or [], year_min=args.year_min, year_max=args.year_max, tags=args.tag or [])
 
 
+def _hit_record(h) -> dict:
+    """A hit for JSON output, with ``claim_number`` counting claims from 1 as the app, CSV and `show` do."""
+    d = h.to_dict()
+    d["claim_number"] = None if h.claim_index is None else h.claim_index + 1
+    return d
+
+
 def _hits_json(resp) -> str:
-    return json.dumps([h.to_dict() for h in resp.hits], ensure_ascii=False)
+    return json.dumps([_hit_record(h) for h in resp.hits], ensure_ascii=False)
 
 
 def _print_text(resp) -> None:
     if not resp.hits:
         print("no results")
     for i, h in enumerate(resp.hits, 1):
-        where = f"claim {h.claim_index}" if h.matched_kind == "claim" else h.matched_kind
+        where = f"claim {h.claim_index + 1}" if h.matched_kind == "claim" else h.matched_kind
         print(f"{i:2}. {h.name} [{h.id}]  {h.verdict}, grade {h.grade}, {h.category}  score {h.score:.3f}")
         snippet = h.matched if len(h.matched) <= 160 else h.matched[:157] + "..."
         print(f"    matched {where}: {snippet}")

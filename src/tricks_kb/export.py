@@ -28,22 +28,22 @@ def to_json(tricks: list[Trick]) -> str:
 
 
 CSV_COLUMNS = [
-    "trick_id", "trick_name", "category", "verdict", "claim_index", "statement", "effect", "evidence",
+    "trick_id", "trick_name", "category", "verdict", "claim_number", "statement", "effect", "evidence",
     "grade", "metric", "value", "unit", "baseline", "task", "dataset", "model", "sources",
 ]
 
 
 def to_csv(tricks: list[Trick]) -> str:
-    """One row per claim, with the trick's id, category and verdict repeated."""
+    """One row per claim (``claim_number`` counts from 1, as everywhere), with the trick's id, category and verdict."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
     for t in sorted(tricks, key=lambda t: t.id):
-        for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True)):
+        for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True), start=1):
             m = c.magnitude
             w.writerow({
                 "trick_id": t.id, "trick_name": t.name, "category": t.category.value, "verdict": t.verdict.value,
-                "claim_index": i, "statement": c.statement, "effect": c.effect.value, "evidence": c.evidence.value,
+                "claim_number": i, "statement": c.statement, "effect": c.effect.value, "evidence": c.evidence.value,
                 "grade": g.grade, "metric": m.metric if m else "", "value": m.value if m else "",
                 "unit": (m.unit or "") if m else "", "baseline": (m.baseline or "") if m else "",
                 "task": c.setting.task, "dataset": c.setting.dataset or "", "model": c.setting.model or "",
@@ -57,7 +57,7 @@ def _ascii(text: str) -> str:
 
 
 def bibtex_key(source: Source) -> str:
-    """Stable key: first author's surname, year, first significant title word (e.g. loshchilov2019decoupled)."""
+    """Fallback key when a source has none: surname, year, first significant title word (loshchilov2019decoupled)."""
     surname = re.sub(r"[^a-z]", "", _ascii(source.authors[0].split()[-1]).lower()) or "anon"
     stop = {"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "is", "are", "do", "does"}
     words = [re.sub(r"[^a-z0-9]", "", w) for w in _ascii(source.title).lower().split()]
@@ -69,18 +69,77 @@ def _bib_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("&", "\\&").replace("%", "\\%")
 
 
+# Conference abbreviations as they appear in `venue`, and the booktitle a paper should print.
+CONFERENCES = {
+    "AAAI": "Proceedings of the AAAI Conference on Artificial Intelligence (AAAI)",
+    "ACL": "Proceedings of the Annual Meeting of the Association for Computational Linguistics (ACL)",
+    "AISTATS": "Proceedings of the International Conference on Artificial Intelligence and Statistics (AISTATS)",
+    "CCL": "Proceedings of the Chinese National Conference on Computational Linguistics (CCL)",
+    "COLM": "Conference on Language Modeling (COLM)",
+    "CVPR": "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
+    "EACL": "Proceedings of the Conference of the European Chapter of the Association for Computational "
+            "Linguistics (EACL)",
+    "ECCV": "Proceedings of the European Conference on Computer Vision (ECCV)",
+    "EMNLP": "Proceedings of the Conference on Empirical Methods in Natural Language Processing (EMNLP)",
+    "ICCV": "Proceedings of the IEEE/CVF International Conference on Computer Vision (ICCV)",
+    "ICLR": "International Conference on Learning Representations (ICLR)",
+    "ICML": "Proceedings of the International Conference on Machine Learning (ICML)",
+    "MLSYS": "Proceedings of Machine Learning and Systems (MLSys)",
+    "NEURIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
+    "NIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
+    "SC20": "Proceedings of the International Conference for High Performance Computing, Networking, Storage "
+            "and Analysis (SC20)",
+    "UAI": "Proceedings of the Conference on Uncertainty in Artificial Intelligence (UAI)",
+    "WACV": "Proceedings of the IEEE/CVF Winter Conference on Applications of Computer Vision (WACV)",
+    "WMT": "Proceedings of the Conference on Machine Translation (WMT)",
+}
+_JOURNAL_RE = re.compile(r"\b(journal|transactions|jmlr|tmlr|bulletin|neural networks \d)", re.I)
+_BOOK_RE = re.compile(r"\b(tricks of the trade|lncs)\b", re.I)
+_WORKSHOP_RE = re.compile(r"\b(workshops?|track|findings)\b", re.I)
+ARXIV_HOWPUBLISHED = "arXiv preprint"  # the one spelling of a preprint's venue
+
+
+def _conference(venue: str) -> str | None:
+    """The booktitle for a conference venue ('ICML (PMLR 97)' -> ICML's), or None."""
+    head = re.split(r"[\s(]", venue.strip(), maxsplit=1)[0].upper()
+    if head in CONFERENCES:
+        main = re.sub(r"\(.*?\)", "", venue)  # "NeurIPS (also CVPR Workshops)" is a NeurIPS paper
+        return venue if _WORKSHOP_RE.search(main) else CONFERENCES[head]
+    return None
+
+
+def bibtex_type(source: Source) -> tuple[str, str | None, str | None]:
+    """(entry type, venue field name, venue text) for a source: conferences are @inproceedings."""
+    venue = (source.venue or "").strip()
+    if source.kind.value in ("paper", "benchmark") and venue:
+        if venue.lower().startswith("arxiv"):
+            return "misc", "howpublished", ARXIV_HOWPUBLISHED
+        if _BOOK_RE.search(venue):
+            return "incollection", "booktitle", venue
+        if _JOURNAL_RE.search(venue):
+            return "article", "journal", venue
+        booktitle = _conference(venue)
+        if booktitle:
+            return "inproceedings", "booktitle", booktitle
+    if source.kind.value == "book":
+        return "book", "publisher", venue or None
+    if source.kind.value in ("paper", "benchmark") and source.arxiv and not venue:
+        return "misc", "howpublished", ARXIV_HOWPUBLISHED
+    if source.kind.value == "talk" and venue:
+        return "inproceedings", "booktitle", venue
+    return "misc", "howpublished", venue or None
+
+
 def source_bibtex(source: Source, key: str | None = None) -> str:
-    """One BibTeX entry for a source."""
-    kind = "article" if source.kind.value == "paper" else "misc"
-    if source.kind.value == "paper" and source.venue and not source.arxiv and not source.doi:
-        kind = "inproceedings"
+    """One BibTeX entry for a source, keyed by ``key`` (the source's key in its entry; a derived key if None)."""
+    kind, venue_field, venue = bibtex_type(source)
     fields = [
         ("title", "{" + _bib_escape(source.title) + "}"),
         ("author", " and ".join(_bib_escape(a) for a in source.authors)),
         ("year", str(source.year)),
     ]
-    if source.venue:
-        fields.append(("journal" if kind == "article" else "howpublished", _bib_escape(source.venue)))
+    if venue_field and venue:
+        fields.append((venue_field, _bib_escape(venue)))
     if source.arxiv:
         fields += [("eprint", source.arxiv), ("archivePrefix", "arXiv")]
     if source.doi:
@@ -93,22 +152,32 @@ def source_bibtex(source: Source, key: str | None = None) -> str:
     return f"@{kind}{{{key or bibtex_key(source)},\n{body}\n}}"
 
 
+def trick_bibtex(t: Trick) -> str:
+    """The entry's sources as BibTeX, each under the key the entry uses for it."""
+    return "\n\n".join(source_bibtex(s, key) for key, s in t.sources.items())
+
+
 def _identity(s: Source) -> str:
     return s.arxiv or s.doi or s.url or f"{s.title}|{s.year}"
 
 
 def to_bibtex(tricks: list[Trick]) -> str:
-    """Every distinct source in the catalog once, with stable, de-duplicated keys."""
-    by_identity: dict[str, Source] = {}
+    """Every distinct source in the catalog once, under its source key (from the first entry citing it, by id).
+
+    Two different sources with the same key keep it in the first (by id) and get 'b', 'c'... after it.
+    """
+    by_identity: dict[str, tuple[str, Source]] = {}
     for t in sorted(tricks, key=lambda t: t.id):
-        for s in t.sources.values():
-            by_identity.setdefault(_identity(s), s)
-    used: dict[str, int] = {}
+        for key, s in t.sources.items():
+            by_identity.setdefault(_identity(s), (key, s))
+    taken = {key for key, _ in by_identity.values()}
+    used: set[str] = set()
     out = []
-    for ident in sorted(by_identity, key=lambda i: (bibtex_key(by_identity[i]), i)):
-        s = by_identity[ident]
-        key = bibtex_key(s)
-        n = used.get(key, 0)
-        used[key] = n + 1
-        out.append(source_bibtex(s, key if n == 0 else f"{key}{chr(ord('a') + n)}"))
+    for ident in sorted(by_identity, key=lambda i: (by_identity[i][0], i)):
+        key, s = by_identity[ident]
+        final, n = key, 1
+        while final in used or (final != key and final in taken):
+            final, n = f"{key}{chr(ord('a') + n)}", n + 1
+        used.add(final)
+        out.append(source_bibtex(s, final))
     return "\n\n".join(out) + "\n"

@@ -33,8 +33,8 @@ def show_text(t: Trick) -> str:
     if t.overhead:
         out += ["", "Overhead", _wrap(t.overhead)]
     out += ["", "Claims"]
-    for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True)):
-        out.append(f"  [{i}] {c.effect.value.upper()} - grade {g.grade} ({g.label}) - {c.evidence.value}")
+    for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True), start=1):
+        out.append(f"  claim {i}: {c.effect.value.upper()} - grade {g.grade} ({g.label}) - {c.evidence.value}")
         out.append(_wrap(c.statement, "      "))
         if c.magnitude:
             m = c.magnitude

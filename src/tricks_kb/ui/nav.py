@@ -19,6 +19,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "landscape": ("Landscape", ":material/scatter_plot:", "page_landscape"),
     "contribute": ("Contribute", ":material/edit_note:", "page_contribute"),
 }
+DEFAULT_PAGE = "search"
 FRIENDLY_ERROR = (
     "Sorry, something went wrong while showing this page. The problem has been logged. "
     "Try another search or reload the page; if it keeps happening, please open an issue."
@@ -57,9 +58,41 @@ def _render_of(module: str) -> Callable[[], None]:
     return render
 
 
+class _AbsoluteLink(st.Page):
+    """A registered page whose link href is an absolute path (``/base/trick?trick=x``).
+
+    ``st.page_link`` writes ``url_path`` into the href as given, so the default page's href was
+    ``?tag=x``: relative, it opened an empty page under ``/trick`` in a new tab or from a copied link.
+    Clicks still navigate inside the app (by the page's script hash, which is unchanged).
+    """
+
+    _href: str
+
+    @property
+    def url_path(self) -> str:
+        return self._href
+
+
+def href_path(url_path: str) -> str:
+    """The absolute path of a page under the server's base URL path: '/trick', '/kb/trick', '/' for search."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    target = "" if url_path == DEFAULT_PAGE else url_path
+    return "/" + "/".join(p for p in (base, target) if p) + ("/" if base and not target else "")
+
+
+def link(url_path: str, label: str, query_params: dict[str, str] | None = None, **kwargs: object) -> None:
+    """``st.page_link`` to one of the app's pages with an absolute, base-path-correct href."""
+    import copy
+
+    target = copy.copy(page(url_path))
+    target.__class__ = _AbsoluteLink
+    target._href = href_path(url_path)
+    st.page_link(target, label=label, query_params=query_params, **kwargs)
+
+
 def _make_pages() -> dict[str, st.Page]:
     return {path: st.Page(guarded(_render_of(module)), title=title, icon=icon, url_path=path,
-                          default=path == "search")
+                          default=path == DEFAULT_PAGE)
             for path, (title, icon, module) in PAGES.items()}
 
 

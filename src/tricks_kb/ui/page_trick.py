@@ -14,7 +14,7 @@ from . import nav
 from .resources import get_tricks
 from .text import escape_md, escape_md_block, md_link
 from .views import claim_rows, close_ids, resolve_id, source_links, verdict_support
-from .widgets import badges, trick_link
+from .widgets import badges, scroll_to_top, trick_link
 
 PICK_KEY = "t_pick"
 
@@ -41,13 +41,12 @@ def _unknown(wanted: str, tricks: dict[str, Trick]) -> None:
         for tid in close:
             trick_link(tid, tricks[tid].name)
     else:
-        st.page_link(nav.page("search"), label="Search the catalog instead", icon=":material/search:")
+        nav.link("search", label="Search the catalog instead", icon=":material/search:")
 
 
 def _claims(t: Trick) -> None:
     st.subheader("Claims and evidence")
     df = pd.DataFrame(claim_rows(t)).drop(columns=["why this grade"])
-    df["#"] = df["#"] + 1
     # st.table wraps long text (a data grid would cut each statement to one line); it renders plain text only.
     st.table(df.set_index("#")[["effect", "claim", "magnitude", "setting", "evidence", "grade", "sources"]])
 
@@ -118,7 +117,7 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
         with st.container(horizontal=True, vertical_alignment="center", key="trick-tags"):
             st.markdown("Tags:", width="content")
             for tag in t.tags:  # each opens the search page filtered to that tag
-                st.page_link(nav.page("search"), label=escape_md(tag), query_params={"tag": tag},
+                nav.link("search", label=escape_md(tag), query_params={"tag": tag},
                              icon=":material/sell:", width="content")
     if t.overhead:
         st.subheader("Overhead")
@@ -140,8 +139,11 @@ def render() -> None:
     tricks = get_tricks()
     wanted = str(st.query_params.get("trick", "") or "").strip()
     tid = resolve_id(wanted, tricks) if wanted else None
-    if tid and tid != wanted:
+    if tid:
+        # Always send it: a link from one trick to another stays on this page, and the browser's URL
+        # only follows (with a history entry) when the server reports the query string.
         st.query_params["trick"] = tid
+        scroll_to_top(tid)
     _picker(tricks, tid)
     if tid:
         render_trick(tricks[tid], tricks)

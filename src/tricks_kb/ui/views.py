@@ -71,7 +71,7 @@ def source_links(source: Source) -> list[tuple[str, str]]:
 def claim_rows(t: Trick) -> list[dict[str, Any]]:
     """One row per claim: effect, statement, magnitude, setting, evidence, grade, sources, grading reasons."""
     rows = []
-    for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True)):
+    for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True), start=1):
         rows.append({
             "#": i,
             "effect": c.effect.value,

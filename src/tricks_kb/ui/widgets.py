@@ -43,4 +43,23 @@ def trick_link(trick_id: str, name: str) -> None:
     """A link to the trick page for ``trick_id`` (label escaped)."""
     from . import nav
 
-    st.page_link(nav.page("trick"), label=escape_md(name), query_params={"trick": trick_id})
+    nav.link("trick", label=escape_md(name), query_params={"trick": trick_id})
+
+
+_SCROLL_JS = """<script>/* view: %s */
+(() => {
+  for (const el of [document.querySelector("[data-testid='stMain']"), document.scrollingElement]) {
+    if (el) { el.scrollTop = 0; }
+  }
+})();
+</script>"""
+
+
+def scroll_to_top(view: str) -> None:
+    """Scroll to the top whenever ``view`` changes (a new trick opened from a link on the same page).
+
+    The script is fixed text; ``view`` (a validated id) only makes the element differ so it runs again.
+    """
+    import json
+
+    st.html(_SCROLL_JS % json.dumps(view).replace("*/", ""), unsafe_allow_javascript=True, width="content")
