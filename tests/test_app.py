@@ -114,6 +114,34 @@ def test_trick_page_shows_everything(app_env):
     assert tag_links == {"adaptive": "tag=adaptive", "weight\\-decay": "tag=weight-decay"}  # tags open a search
 
 
+def test_trick_page_explains_the_evidence(app_env, monkeypatch):
+    monkeypatch.setenv("TRICKS_KB_REPO_URL", "https://github.com/example/tricks-kb")
+    at = run({"trick": "adamw"})
+    text = md(at)
+    claims = at.table[0].value
+    assert list(claims["#"]) == list(range(1, len(claims) + 1)), "claims are numbered from 1, in the table"
+    assert list(claims.columns[:2]) == ["#", "grade"]
+    assert "Evidence for" in text and re.search(r"\*\*Claim 1\.\*\*", text)
+    assert re.search(r"grade [ABCD] · (strong|moderate|weak|very weak) evidence", text)
+    helps = [m.help for m in at.markdown if "badge[" in m.value and m.help]
+    assert helps and "not whether the trick is good" in helps[0]  # the badge line explains itself
+    expander = "\n".join(m.value for m in at.expander[0].markdown)
+    assert "**A** from 8 points" in expander and "](/rubric)" in expander
+    assert "@inproceedings{loshchilov2019," in "\n".join(c.value for c in at.code)  # same key as on the page
+    assert "`loshchilov2019`" in text
+    issue = re.search(r"\[Suggest an edit \\/ report an error\]\((https://github\.com/example/tricks-kb/issues/new\?[^)]+)\)",
+                      text)
+    assert issue and "title=adamw" in issue.group(1) and "tricks%2Fadamw.yaml" in issue.group(1)
+    assert "https://github.com/example/tricks-kb/blob/main/tricks/adamw.yaml" in text
+    assert not re.search(r"[.?!]\*?\.", text.replace("et al.", "")), "double punctuation"
+
+
+def test_rubric_page_renders_the_rubric(app_env):
+    at = run(page="rubric")
+    assert at.markdown and "# Evidence grading" in at.markdown[0].value
+    assert "## 3. Grades" in at.markdown[0].value
+
+
 def test_trick_by_alias_resolves(app_env):
     at = run({"trick": "label smoothing"})
     assert at.title[0].value.startswith("Label smoothing")
@@ -131,8 +159,15 @@ def test_compare_two_tricks(app_env):
     assert at.warning and "not\\-a\\-trick" in at.warning[0].value
     text = md(at)
     assert "part\\-of" in text  # adamw is part-of weight-decay (from `related`)
-    settings_table = at.table[0].value
-    assert set(settings_table["trick"]) == {"AdamW (decoupled weight decay)", "Weight decay"}
+    table = at.table[0].value  # one column per trick, the same rows for each
+    assert list(table.columns) == ["AdamW (decoupled weight decay)", "Weight decay"]
+    assert list(table.index[:6]) == ["What the evidence says", "Verdict", "Strongest evidence", "What it costs",
+                                     "When to use it", "Typical values"]
+    studies = [i for i in table.index if i.startswith("Study: ")]
+    assert studies, "the two tricks share a source: it gets its own row"
+    assert all(table.loc[row].str.contains(r"claim \d|cited|not cited").all() for row in studies)
+    assert table.loc["Verdict"].str.match(r"^(established|promising|contested|folklore|debunked) \(").all()
+    assert not table.to_string().count(".0000")  # magnitudes with sensible precision
     assert at.query_params["compare"] == "adamw,weight-decay"
 
 

@@ -19,7 +19,7 @@ from tricks_kb.ui.text import (
     safe_url,
     snippet,
 )
-from tricks_kb.ui.views import close_ids, landscape_rows, resolve_id, verdict_counts
+from tricks_kb.ui.views import close_ids, landscape_bands_of, landscape_rows, resolve_id, verdict_counts
 
 MD = MarkdownIt("commonmark")  # html allowed, like a permissive renderer: escaping alone must make it safe
 PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
@@ -123,8 +123,14 @@ def test_landscape_rows_and_counts(search_engine):
     tricks = search_engine.tricks
     rows = landscape_rows(tricks)
     assert {r["id"] for r in rows} == set(tricks)
-    for r in rows:
-        assert abs(r["x"] - r["points"]) <= 0.35 and abs(r["y"] - r["independent_sources"]) <= 0.25
+    bands = {b["grade"]: b for b in landscape_bands_of(rows)}
+    assert [b["grade"] for b in landscape_bands_of(rows)] == ["D", "C", "B", "A"]
+    for r in rows:  # every point inside its own grade band and near its row; no two points on one spot
+        band = bands[r["best_grade"]]
+        assert band["x0"] < r["x"] < band["x1"], r
+        assert abs(r["y"] - r["independent_sources"]) < 0.5
         assert r["url"] == f"trick?trick={r['id']}"
+    assert len({(r["x"], r["y"]) for r in rows}) == len(rows)
+    assert landscape_rows(tricks, href="/kb/trick")[0]["url"].startswith("/kb/trick?trick=")
     counts = verdict_counts(tricks)
     assert counts[-1]["total"] == len(tricks) == sum(c["total"] for c in counts[:-1])

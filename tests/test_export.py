@@ -1,4 +1,4 @@
-"""tricks-kb export: CSV parses, JSON round-trips, BibTeX keys are stable and unique."""
+"""tricks-kb export: CSV parses, JSON round-trips, BibTeX parses (pybtex) with the right entry types and keys."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from tricks_kb.catalog import load_catalog
 from tricks_kb.cli import main
-from tricks_kb.export import CSV_COLUMNS, bibtex_key, to_bibtex, to_csv, to_json
+from tricks_kb.export import CSV_COLUMNS, bibtex_key, source_bibtex, to_bibtex, to_csv, to_json, trick_bibtex
 from tricks_kb.schema import Source, Trick
 
 
@@ -47,31 +47,93 @@ def test_json_round_trips_into_the_model(tricks: list[Trick]) -> None:
         assert again == by_id[r["id"]]
 
 
-def test_bibtex_keys_unique_stable_and_well_formed(tricks: list[Trick]) -> None:
+def _parse_bibtex(text: str):
+    from pybtex.database import parse_string
+
+    return parse_string(text, "bibtex")  # raises on a syntax error or a duplicate key
+
+
+def test_bibtex_keys_unique_stable_and_parse(tricks: list[Trick]) -> None:
     text = to_bibtex(tricks)
     keys = re.findall(r"^@\w+\{([^,]+),$", text, flags=re.M)
     assert keys and len(keys) == len(set(keys)), "duplicate BibTeX keys"
-    assert all(re.fullmatch(r"[a-z]+\d{4}[a-z0-9]+", k) for k in keys), keys
     assert to_bibtex(list(reversed(tricks))) == text, "output depends on input order"
-    assert text.count("{") == text.count("}")
+    db = _parse_bibtex(text)
+    assert list(db.entries) == keys
+    source_keys = {k for t in tricks for k in t.sources}
+    assert all(k in source_keys or k[:-1] in source_keys for k in keys), "keys are the catalog's own source keys"
     s = Source(title="Decoupled Weight Decay Regularization", authors=["Ilya Loshchilov", "Frank Hutter"],
                year=2019, kind="paper", arxiv="1711.05101")
-    assert bibtex_key(s) == "loshchilov2019decoupled"
+    assert bibtex_key(s) == "loshchilov2019decoupled"  # the fallback for a source without a key
+
+
+@pytest.mark.parametrize("venue, kind, field, value", [
+    ("ICLR", "inproceedings", "booktitle", "International Conference on Learning Representations (ICLR)"),
+    ("ICML (PMLR 97)", "inproceedings", "booktitle", "Proceedings of the International Conference on Machine "
+                                                      "Learning (ICML)"),
+    ("NeurIPS (also CVPR Workshops)", "inproceedings", "booktitle", "Advances in Neural Information Processing "
+                                                                    "Systems (NeurIPS)"),
+    ("ICLR Workshop", "inproceedings", "booktitle", "ICLR Workshop"),
+    ("Journal of Machine Learning Research", "article", "journal", "Journal of Machine Learning Research"),
+    ("TMLR", "article", "journal", "Transactions on Machine Learning Research"),
+    ("Findings of EMNLP", "inproceedings", "booktitle", "Findings of EMNLP"),
+    ("arXiv", "misc", "howpublished", "arXiv preprint"),
+    ("arXiv preprint", "misc", "howpublished", "arXiv preprint"),
+    ("arXiv (technical report)", "misc", "howpublished", "arXiv preprint"),
+    ("Neural Networks: Tricks of the Trade (2nd ed.), LNCS 7700", "incollection", "booktitle",
+     "Neural Networks: Tricks of the Trade (2nd ed.), LNCS 7700"),
+])
+def test_bibtex_entry_type_follows_the_venue(venue: str, kind: str, field: str, value: str) -> None:
+    s = Source(title="A Study", authors=["Ann Smith", "Bob Jones"], year=2020, venue=venue, kind="paper",
+               arxiv="2001.00001")
+    entry = _parse_bibtex(source_bibtex(s, "smith2020")).entries["smith2020"]
+    assert entry.type == kind
+    assert entry.fields[field] == value
+    assert "journal" not in entry.fields or kind == "article"
+    assert entry.fields["eprint"] == "2001.00001" and [str(p) for p in entry.persons["author"]] == [
+        "Smith, Ann", "Jones, Bob"]
+
+
+@pytest.mark.parametrize("which", ["fixture", "repository"])
+def test_catalog_bibtex_is_paper_ready(tricks: list[Trick], which: str) -> None:
+    if which == "repository":
+        from tricks_kb.catalog import default_catalog_dir
+
+        tricks = list(load_catalog([default_catalog_dir()]).tricks.values())
+    db = _parse_bibtex(to_bibtex(tricks))
+    for key, e in db.entries.items():
+        venue = e.fields.get("journal", "") + e.fields.get("booktitle", "")
+        assert not re.match(r"(ICLR|ICML|NeurIPS|NIPS|CVPR|ICCV|ECCV|EMNLP|ACL|AAAI)\b", e.fields.get("journal", "")), key
+        assert "arxiv" not in venue.lower(), f"{key}: a preprint is not a journal or proceedings"
+        if "arxiv" in e.fields.get("howpublished", "").lower():
+            assert e.fields["howpublished"] == "arXiv preprint", key  # one spelling
+    assert sum(e.type == "inproceedings" for e in db.entries.values()) >= 3
+
+
+def test_trick_bibtex_uses_the_source_keys_of_the_entry(tricks: list[Trick]) -> None:
+    for t in tricks:
+        db = _parse_bibtex(trick_bibtex(t))
+        assert list(db.entries) == list(t.sources), t.id
 
 
 def test_bibtex_disambiguates_colliding_keys() -> None:
     a = Source(title="Deep Learning", authors=["Ann Smith"], year=2020, kind="paper", arxiv="2001.00001")
     b = Source(title="Deep Networks", authors=["Bob Smith"], year=2020, kind="paper", arxiv="2001.00002")
-    base = Trick.model_validate({
-        "id": "x-trick", "name": "X", "category": "optimizer", "summary": "s", "how_to": "h",
-        "applies_to": {"domains": ["general"]}, "verdict": "folklore", "verdict_reason": "r",
-        "last_reviewed": "2026-01-01",
-        "claims": [{"statement": "c", "effect": "helps", "setting": {"task": "t"}, "evidence": "anecdote",
-                    "sources": ["a", "b"]}],
-        "sources": {"a": a.model_dump(), "b": b.model_dump()},
-    })
-    keys = re.findall(r"^@\w+\{([^,]+),$", to_bibtex([base]), flags=re.M)
-    assert keys == ["smith2020deep", "smith2020deepb"]  # the second of a clash gets "b", a third "c"
+
+    def entry(tid: str, src: Source) -> Trick:
+        return Trick.model_validate({
+            "id": tid, "name": "X", "category": "optimizer", "summary": "s", "how_to": "h",
+            "applies_to": {"domains": ["general"]}, "verdict": "folklore", "verdict_reason": "r",
+            "last_reviewed": "2026-01-01",
+            "claims": [{"statement": "c", "effect": "helps", "setting": {"task": "t"}, "evidence": "anecdote",
+                        "sources": ["smith2020"]}],
+            "sources": {"smith2020": src.model_dump()},
+        })
+
+    text = to_bibtex([entry("x-trick", a), entry("y-trick", b), entry("z-trick", a)])
+    keys = re.findall(r"^@\w+\{([^,]+),$", text, flags=re.M)
+    assert keys == ["smith2020", "smith2020b"]  # the same source once; another source with that key gets "b"
+    assert "2001.00001" in text.split("@misc{smith2020b")[0]  # the first entry by id keeps the key
 
 
 def test_cli_writes_each_format(tmp_path: Path, catalog_dir: Path, capsys) -> None:

@@ -96,6 +96,7 @@ CONFERENCES = {
 _JOURNAL_RE = re.compile(r"\b(journal|transactions|jmlr|tmlr|bulletin|neural networks \d)", re.I)
 _BOOK_RE = re.compile(r"\b(tricks of the trade|lncs)\b", re.I)
 _WORKSHOP_RE = re.compile(r"\b(workshops?|track|findings)\b", re.I)
+JOURNALS = {"JMLR": "Journal of Machine Learning Research", "TMLR": "Transactions on Machine Learning Research"}
 ARXIV_HOWPUBLISHED = "arXiv preprint"  # the one spelling of a preprint's venue
 
 
@@ -116,8 +117,10 @@ def bibtex_type(source: Source) -> tuple[str, str | None, str | None]:
             return "misc", "howpublished", ARXIV_HOWPUBLISHED
         if _BOOK_RE.search(venue):
             return "incollection", "booktitle", venue
+        if venue.lower().startswith("findings"):
+            return "inproceedings", "booktitle", venue
         if _JOURNAL_RE.search(venue):
-            return "article", "journal", venue
+            return "article", "journal", JOURNALS.get(venue.upper(), venue)
         booktitle = _conference(venue)
         if booktitle:
             return "inproceedings", "booktitle", booktitle

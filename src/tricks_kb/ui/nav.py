@@ -17,6 +17,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "trick": ("Trick", ":material/article:", "page_trick"),
     "compare": ("Compare", ":material/compare_arrows:", "page_compare"),
     "landscape": ("Landscape", ":material/scatter_plot:", "page_landscape"),
+    "rubric": ("Grading rubric", ":material/gavel:", "page_rubric"),
     "contribute": ("Contribute", ":material/edit_note:", "page_contribute"),
 }
 DEFAULT_PAGE = "search"
@@ -127,7 +128,10 @@ def main() -> None:
     _local.pages = _make_pages()
     current = st.navigation(list(_local.pages.values()), position="sidebar")
     st.set_page_config(page_icon=favicon())  # after navigation: keep the local favicon over the page icon
+    from . import style
     from .resources import start_engine
+
+    style.apply()
 
     start_engine()  # every page warms the model up in the background, so a later search is quick
     current.run()

@@ -1,4 +1,4 @@
-"""Compare page: two to four tricks side by side, claims lined up by setting, and how they relate."""
+"""Compare page: two to four tricks in one aligned table (evidence, cost, use, shared studies) and how they relate."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from ..evidence import best_grade
 from ..schema import Trick
 from . import params
 from .resources import get_tricks
-from .text import escape_md, escape_md_block
-from .views import close_ids, compare_claims, compare_magnitudes, relations_between, resolve_id
-from .widgets import badges, trick_link
+from .text import escape_md
+from .views import close_ids, compare_table, evidence_direction, relations_between, resolve_id
+from .widgets import badges, page_title, trick_link
 
 PICK_KEY = "c_pick"
 MAX_TRICKS = 4
@@ -26,16 +26,6 @@ def _selected_from_url(tricks: dict[str, Trick]) -> tuple[list[str], list[str]]:
         elif tid not in ids:
             ids.append(tid)
     return ids[:MAX_TRICKS], unknown
-
-
-def _column(t: Trick, tricks: dict[str, Trick]) -> None:
-    with st.container(border=True):
-        trick_link(t.id, t.name)
-        badges(t.verdict.value, best_grade(t), t.category.value)
-        st.markdown(escape_md_block(t.summary))
-        st.markdown("**Overhead**  \n" + (escape_md_block(t.overhead) if t.overhead else "not stated"))
-        if t.caveats:
-            st.markdown("**Caveats**\n" + "\n".join("- " + escape_md(c) for c in t.caveats))
 
 
 def _on_pick() -> None:
@@ -60,12 +50,22 @@ def render() -> None:
                             format_func=lambda i: tricks[i].name, on_change=_on_pick)
     params.write({"compare": ",".join(chosen) if chosen else None})
     if len(chosen) < 2:
+        page_title("Compare")
         st.info("Pick at least two tricks to compare them side by side.", icon=":material/compare_arrows:")
         return
     selected = [tricks[i] for i in chosen]
-    for col, t in zip(st.columns(len(selected)), selected, strict=True):
+    page_title("Compare: " + " vs ".join(t.name for t in selected))
+    cols = st.columns(len(selected))
+    for col, t in zip(cols, selected, strict=True):
         with col:
-            _column(t, tricks)
+            trick_link(t.id, t.name)
+            badges(t.verdict.value, best_grade(t), t.category.value, evidence_direction(t))
+    st.subheader("Side by side")
+    labels, columns = compare_table(selected)
+    # st.table wraps every cell (a grid would cut them to one line); rows line up across the tricks.
+    st.table(pd.DataFrame(columns, index=labels))
+    st.caption("Magnitudes are as reported by each study (sign: change against its baseline). A study row "
+               "lists each trick's claims that cite it.")
     st.subheader("How they relate")
     rels = relations_between(selected)
     if rels:
@@ -75,12 +75,7 @@ def render() -> None:
                         f"**{escape_md(tricks[r.target].name)}**{note}")
     else:
         st.caption("No recorded relation between these tricks (see each trick's page for its related tricks).")
-    st.subheader("Claims by setting")
-    claims = pd.DataFrame(compare_claims(selected))
-    st.table(claims.set_index("setting")[["trick", "effect", "grade", "magnitude", "evidence"]])
-    st.subheader("Reported magnitudes")
-    mags = compare_magnitudes(selected)
-    if mags:
-        st.table(pd.DataFrame(mags).set_index("trick"))
-    else:
-        st.caption("None of these tricks reports a numeric effect size.")
+    with st.expander("Caveats"):
+        for t in selected:
+            if t.caveats:
+                st.markdown(f"**{escape_md(t.name)}**\n" + "\n".join("- " + escape_md(c) for c in t.caveats))

@@ -6,65 +6,59 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ..evidence import GRADE_THRESHOLDS
 from ..schema import Verdict
+from . import nav
 from .resources import get_tricks
-from .views import landscape_rows, verdict_counts
+from .views import landscape_bands_of, landscape_rows, verdict_counts
 
-VERDICT_SHAPES = ["diamond", "circle", "triangle-up", "square", "cross"]
+VERDICT_COLORS = {"established": "#2e7d32", "promising": "#1f77b4", "contested": "#ef8f00", "folklore": "#8e44ad",
+                  "debunked": "#d62728"}  # the badge colours
 ENCODING_NOTE = (
-    "**How to read it.** Each point is a trick. Left to right is *how strong* its best evidence is: the points "
-    "of its strongest claim under the grading rubric (design of the study, rated up for replication and "
-    "breadth, down for one seed, weak baselines and the like), with the grade bands D, C, B, A shaded. Bottom "
-    "to top is *how much* independent evidence there is: sources with distinct first authors. Top right is "
-    "well known; the bottom left is folklore. Colour is the category (what part of training the trick "
-    "changes) and shape the catalog's verdict. Points are nudged apart slightly so ties stay visible; hover "
-    "for details and click a point to open its page. Position is used for the two quantities you compare "
-    "most precisely; colour and shape only for the categories."
+    "**How to read it.** Each point is a trick. Left to right are the grade bands of its *strongest* claim "
+    "(D very low, C low, B moderate, A high: the [grading rubric]({rubric}) scores the study design, rated up "
+    "for replication and breadth, down for one seed, weak baselines and the like); within a band, tricks "
+    "sit side by side, weaker claims left. Bottom to top is *how much* independent evidence there is: sources "
+    "with distinct first authors. Colour is the catalog's verdict, so a red point in band A is a trick with "
+    "strong evidence *against* it. Hover for details; click a point to open its page."
 )
 
 
-def _bands(x_max: float) -> alt.LayerChart:
-    """Shaded grade bands behind the points (thresholds from the grading rubric)."""
-    (_, t_a), (_, t_b), (_, t_c) = GRADE_THRESHOLDS
-    df = pd.DataFrame([
-        {"grade": "D", "x0": -1.0, "x1": t_c, "shade": 0},
-        {"grade": "C", "x0": t_c, "x1": t_b, "shade": 1},
-        {"grade": "B", "x0": t_b, "x1": t_a, "shade": 0},
-        {"grade": "A", "x0": t_a, "x1": max(x_max + 0.5, t_a + 2.0), "shade": 1},
-    ])
+def _bands(bands: list[dict], y_max: float) -> alt.LayerChart:
+    """Shaded grade bands behind the points, each labelled with its grade."""
+    df = pd.DataFrame(bands)
     df["mid"] = (df["x0"] + df["x1"]) / 2
-    rect = alt.Chart(df).transform_filter(alt.datum.shade == 1).mark_rect(opacity=0.08, color="gray").encode(
-        x="x0:Q", x2="x1:Q")
-    text = alt.Chart(df).mark_text(baseline="top", dy=4, fontWeight="bold", opacity=0.5).encode(
-        x="mid:Q", y=alt.value(0), text=alt.Text("grade:N"))
+    df["shade"] = [i % 2 for i in range(len(df))]
+    rect = alt.Chart(df).transform_filter(alt.datum.shade == 1).mark_rect(
+        opacity=0.07, color="gray", tooltip=False).encode(x="x0:Q", x2="x1:Q")
+    text = alt.Chart(df).mark_text(baseline="top", dy=4, fontWeight="bold", opacity=0.6, tooltip=False).encode(
+        x="mid:Q", y=alt.value(0), text=alt.Text("label:N"))
     return rect + text
 
 
-def landscape_chart(rows: list[dict]) -> alt.LayerChart:
-    """Scatter of evidence strength (x) against amount (y), coloured by category, linking to each trick."""
+def landscape_chart(rows: list[dict], bands: list[dict]) -> alt.LayerChart:
+    """Unit chart: grade band of the best evidence (x) against amount (y), coloured by verdict, linking to tricks."""
     df = pd.DataFrame(rows)
-    x_max = float(df["points"].max()) + 1 if len(df) else 12.0
-    y_max = float(df["independent_sources"].max()) + 0.6 if len(df) else 5.0
-    points = alt.Chart(df).mark_point(filled=True, size=110, opacity=0.85).encode(
-        x=alt.X("x:Q", title="Strength of the best evidence (points of the strongest claim)",
-                scale=alt.Scale(domain=[-1, max(x_max + 0.5, 10.0)], nice=False),
-                axis=alt.Axis(tickMinStep=1, format="d")),
+    x_max = max(b["x1"] for b in bands)
+    y_max = float(df["independent_sources"].max()) + 0.7 if len(df) else 5.0
+    points = alt.Chart(df).mark_circle(size=90, opacity=0.9).encode(
+        x=alt.X("x:Q", title="Strength of the best evidence (grade band of the strongest claim)",
+                scale=alt.Scale(domain=[0, x_max], nice=False), axis=alt.Axis(labels=False, ticks=False,
+                                                                              grid=False)),
         y=alt.Y("y:Q", title="Independent sources (distinct first authors)",
-                scale=alt.Scale(domain=[0, y_max], nice=False), axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color("category:N", title="Category", scale=alt.Scale(scheme="tableau20"),
-                        legend=alt.Legend(orient="bottom", columns=4)),
-        shape=alt.Shape("verdict:N", title="Verdict", sort=[v.value for v in Verdict],
-                        scale=alt.Scale(domain=[v.value for v in Verdict], range=VERDICT_SHAPES),
-                        legend=alt.Legend(orient="top", direction="horizontal")),
+                scale=alt.Scale(domain=[0.4, y_max], nice=False), axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("verdict:N", title="Verdict", sort=[v.value for v in Verdict],
+                        scale=alt.Scale(domain=[v.value for v in Verdict],
+                                        range=[VERDICT_COLORS[v.value] for v in Verdict]),
+                        legend=alt.Legend(orient="top", direction="horizontal", columns=5)),
         href=alt.Href("url:N"),
         tooltip=[alt.Tooltip("name:N", title="Trick"), alt.Tooltip("verdict:N", title="Verdict"),
-                 alt.Tooltip("best_grade:N", title="Best grade"), alt.Tooltip("points:Q", title="Points"),
+                 alt.Tooltip("grade_label:N", title="Best grade"),
+                 alt.Tooltip("points:Q", title="Points of the strongest claim"),
                  alt.Tooltip("claims:Q", title="Claims"),
                  alt.Tooltip("independent_sources:Q", title="Independent sources"),
                  alt.Tooltip("category:N", title="Category")],
     )
-    return alt.layer(_bands(x_max), points).properties(height=480)
+    return alt.layer(_bands(bands, y_max), points).properties(height=460)
 
 
 def render() -> None:
@@ -74,9 +68,9 @@ def render() -> None:
     if not tricks:
         st.info("The catalog is empty.")
         return
-    rows = landscape_rows(tricks)
-    st.altair_chart(landscape_chart(rows), width="stretch")
-    st.caption(ENCODING_NOTE)
+    rows = landscape_rows(tricks, href=nav.href_path("trick"))
+    st.altair_chart(landscape_chart(rows, landscape_bands_of(rows)), width="stretch")
+    st.caption(ENCODING_NOTE.format(rubric=nav.href_path("rubric")))
     st.subheader("Tricks by verdict in each category")
     counts = pd.DataFrame(verdict_counts(tricks))
     st.dataframe(counts, hide_index=True, width="stretch", height=35 * (len(counts) + 1) + 3)

@@ -7,15 +7,17 @@ import time
 
 import streamlit as st
 
-from ..schema import Category, Domain, Verdict
+from ..evidence import grade_claims
+from ..schema import Category, Domain, Trick, Verdict
 from . import nav, params
 from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries, start_engine
-from .text import escape_md, highlight_md, parse_year, snippet
-from .views import grade_text
-from .widgets import badge_line
+from .text import escape_md, first_sentence, highlight_md, parse_year, snippet
+from .views import evidence_direction, grade_text
+from .widgets import badge_help, badge_line, focus_search, grade_badge, page_title
 
-K_QUERY = 10
-K_BROWSE = 200
+K_QUERY = 10  # results per "show more" step
+K_BROWSE = 24  # cards on the first screen of the landing page (the rest one click away)
+K_MAX = 200
 GRADES = ["A", "B", "C", "D"]
 LIST_FILTERS = {  # url parameter -> (label, options, format)
     "category": ("Category", [c.value for c in Category], str),
@@ -111,18 +113,40 @@ def _banner(engine: object, notice: str | None) -> None:
                 st.markdown(escape_md(notice))
 
 
-def _card(hit: object, query: str) -> None:
+def _answer(hit: object, trick: Trick | None, terms: str) -> str | None:
+    """The card's answer: the matched claim, else the strongest claim (a symptom would repeat the question)."""
+    if trick is None or not trick.claims:
+        return None
+    grades = grade_claims(trick)
+    if hit.matched_kind == "claim" and hit.claim_index is not None and hit.claim_index < len(trick.claims):
+        i, lead = hit.claim_index, "Matched claim"
+        text = hit.matched
+    else:
+        i = max(range(len(grades)), key=lambda j: (grades[j].points, -j))
+        lead, text = "Strongest evidence, claim", trick.claims[i].statement
+    return (f"{grade_badge(grades[i].grade)} **{lead} {i + 1}** ({escape_md(trick.claims[i].effect.value)}): "
+            + highlight_md(snippet(text, terms), terms))
+
+
+def _card(hit: object, query: str, terms: str, tricks: dict[str, Trick]) -> None:
     from .widgets import trick_link
 
+    trick = tricks.get(hit.id)
+    direction = evidence_direction(trick) if trick else "for"
     with st.container(border=True):
         trick_link(hit.id, hit.name)
-        st.markdown(badge_line(hit.verdict, hit.grade, hit.category) + "\n\n" + escape_md(hit.summary))
-        if query.strip() and hit.matched:
-            if hit.matched_kind == "claim" and hit.claim_index is not None:
-                where = f"claim {hit.claim_index + 1}"
-            else:
-                where = "symptom" if hit.matched_kind == "symptom" else "entry"
-            st.caption(f"Matched ({where}): " + highlight_md(snippet(hit.matched, query), query))
+        st.markdown(badge_line(hit.verdict, hit.grade, hit.category, direction), help=badge_help(hit.verdict))
+        st.markdown(escape_md(hit.summary))
+        if not query.strip():
+            return
+        answer = _answer(hit, trick, terms)
+        if answer:
+            st.markdown(answer)
+        if trick is not None and trick.verdict_reason:
+            st.caption(f"Why {escape_md(hit.verdict)}: " + escape_md(snippet(first_sentence(trick.verdict_reason),
+                                                                             terms, width=240)))
+        elif hit.matched:
+            st.caption("Matched: " + highlight_md(snippet(hit.matched, terms), terms))
 
 
 def _apply_query(text: str) -> None:
@@ -183,7 +207,13 @@ def render() -> None:
         st.caption(f"{invalid_entries()} catalog file(s) failed validation and are not shown "
                    "(`tricks-kb validate` lists the problems).")
     query = st.text_input("Search", key="s_q", placeholder="e.g. warmup, loss spikes early, label smoothing",
-                          max_chars=params.MAX_PARAM_CHARS, icon=":material/search:")
+                          icon=":material/search:")
+    query = query[:params.MAX_PARAM_CHARS]  # (no max_chars: its counter covered the query on a phone)
+    focus_search()
+    page_title(query.strip() or "Search")
+    with st.container(key="phone-filters"):  # shown on narrow screens only (see style.py)
+        st.caption(":material/tune: Filters (category, verdict, grade, domain, tag, year): open the side panel "
+                   "with **»** at the top left.")
     chosen = _filters_sidebar()
     params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in URL_FILTERS},
                   "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
@@ -193,24 +223,47 @@ def render() -> None:
     filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],
                       domains=chosen["domain"], tags=chosen["tag"], year_min=chosen["year_min"],
                       year_max=chosen["year_max"])
+    view = (query.strip(), repr(sorted((k, str(v)) for k, v in chosen.items())))
+    if st.session_state.get("s_view") != view:  # a new query or filter starts from the first page again
+        st.session_state["s_view"], st.session_state["s_more"] = view, 0
+    step = K_QUERY if query.strip() else K_BROWSE
+    k = min(K_MAX, step * (1 + st.session_state.get("s_more", 0)))
     engine, ready = get_engine(wait=False)
     t0 = time.perf_counter()
-    resp = engine.search(query, k=K_QUERY if query.strip() else K_BROWSE, filters=filters)
+    resp = engine.search(query, k=k + 1, filters=filters)  # one extra: is there more to show?
     took_ms = (time.perf_counter() - t0) * 1000
+    more = len(resp.hits) > k
+    hits = resp.hits[:k]
     if ready:
         _banner(engine, resp.notice)
     else:
         st.info("Semantic search is still loading: these are keyword matches for now; results refine by "
                 "themselves in a few seconds.", icon=":material/hourglass_top:")
         _wait_for_engine()
-    if not resp.hits:
+    if not hits:
         _empty(resp, chosen)
         return
     if resp.mode == "browse":
-        st.caption(f"{len(resp.hits)} tricks, by name. Type a query to rank them.")
+        st.caption(f"{len(hits)} of {len(tricks) if not any(chosen.values()) else 'the matching'} tricks, by name. "
+                   "Type a query to rank them.")
     else:
-        st.caption(f"{len(resp.hits)} results for “{escape_md(query[:80])}” ({escape_md(resp.mode)} search, "
+        st.caption(f"{len(hits)} results for “{escape_md(query[:80])}” ({escape_md(resp.mode)} search, "
                    f"{took_ms:.0f} ms), best first.")
         _suggestions(list(resp.suggestions or []))
-    for hit in resp.hits:
-        _card(hit, query)
+    terms = " ".join((query, *_corrections(resp)))
+    for hit in hits:
+        _card(hit, query, terms, tricks)
+    if more:
+        st.button(f"Show {step} more", key="s-more-btn", on_click=_show_more, icon=":material/expand_more:")
+
+
+def _show_more() -> None:
+    st.session_state["s_more"] = st.session_state.get("s_more", 0) + 1
+
+
+def _corrections(resp: object) -> list[str]:
+    """The corrected query, when the engine corrected a misspelling (highlighted alongside the typed words)."""
+    corrected = getattr(resp, "corrected_query", None)
+    if corrected:
+        return [str(corrected)]
+    return [m.group(1) for text in (getattr(resp, "suggestions", None) or []) if (m := DID_YOU_MEAN.search(text))]

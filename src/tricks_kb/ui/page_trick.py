@@ -7,16 +7,30 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ..evidence import best_grade, grade_claims
-from ..export import source_bibtex, trick_record
+from ..evidence import BASE_POINTS, GRADE_THRESHOLDS, best_grade, grade_claims
+from ..export import trick_bibtex, trick_record
 from ..schema import Trick
 from . import nav
+from .contrib import edit_issue_url, entry_file_url, repo_url
 from .resources import get_tricks
 from .text import escape_md, escape_md_block, md_link
-from .views import claim_rows, close_ids, resolve_id, source_links, verdict_support
-from .widgets import badges, scroll_to_top, trick_link
+from .views import (
+    claim_rows,
+    close_ids,
+    evidence_direction,
+    evidence_groups,
+    resolve_id,
+    source_links,
+    verdict_support,
+)
+from .widgets import badges, grade_badge, page_title, scroll_to_top, trick_link
 
 PICK_KEY = "t_pick"
+THRESHOLDS_MD = ("Each claim starts from the points of its study design ("
+                 + ", ".join(f"{k.value} {p}" for k, p in BASE_POINTS.items())
+                 + "), +2 when another group replicates it, +2 for breadth, −2 for each reason to rate down. "
+                 "Grades: " + ", ".join(f"**{g}** from {p} points" for g, p in GRADE_THRESHOLDS)
+                 + f", **D** below {GRADE_THRESHOLDS[-1][1]}.")
 
 
 def _on_pick() -> None:
@@ -44,11 +58,32 @@ def _unknown(wanted: str, tricks: dict[str, Trick]) -> None:
         nav.link("search", label="Search the catalog instead", icon=":material/search:")
 
 
+CLAIM_COLUMNS = ["grade", "effect", "claim", "magnitude", "setting", "evidence", "sources"]
+
+
 def _claims(t: Trick) -> None:
     st.subheader("Claims and evidence")
     df = pd.DataFrame(claim_rows(t)).drop(columns=["why this grade"])
     # st.table wraps long text (a data grid would cut each statement to one line); it renders plain text only.
-    st.table(df.set_index("#")[["effect", "claim", "magnitude", "setting", "evidence", "grade", "sources"]])
+    # The claim number is a column (not the index) so it shows, and the grade comes first: on a phone the
+    # table scrolls sideways and the grade stays beside its claim.
+    st.table(df[["#", *CLAIM_COLUMNS]], hide_index=True)
+
+
+def _for_and_against(t: Trick) -> None:
+    """The claims side by side by effect, strongest first, each with its grade and setting."""
+    groups = [(h, g) for h, g in evidence_groups(t) if g]
+    if not groups:
+        return
+    st.subheader("Evidence for and against")
+    for col, (heading, rows) in zip(st.columns(len(groups)), groups, strict=True):
+        with col, st.container(border=True):
+            st.markdown(f"**{escape_md(heading)}** ({len(rows)})")
+            for r in rows:
+                mag = f" — {escape_md(r['magnitude'])}" if r["magnitude"] else ""
+                st.markdown(f"{grade_badge(r['grade'][0])} **Claim {r['#']}.** {escape_md(r['claim'])}{mag}")
+                st.caption(f"Setting: {escape_md(r['setting'])} · {escape_md(r['evidence'])} · "
+                           f"{escape_md(r['sources'])}")
 
 
 def _reasoning(t: Trick) -> None:
@@ -60,8 +95,9 @@ def _reasoning(t: Trick) -> None:
     if not declared_ok:
         st.warning(f"The declared verdict “{escape_md(t.verdict.value)}” is not supported by the graded claims.")
     with st.expander("How each claim was graded"):
-        for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True)):
-            st.markdown(f"**Claim {i + 1}: grade {g.grade}** ({escape_md(c.evidence.value)}): "
+        st.markdown(THRESHOLDS_MD + f" Full rules and worked examples: [the grading rubric]({nav.href_path('rubric')}).")
+        for i, (c, g) in enumerate(zip(t.claims, grade_claims(t), strict=True), start=1):
+            st.markdown(f"**Claim {i}: grade {g.grade}** ({g.points} points; {escape_md(c.evidence.value)}): "
                         + escape_md("; ".join(g.reasons)))
 
 
@@ -82,22 +118,39 @@ def _related(t: Trick, tricks: dict[str, Trick]) -> None:
             st.markdown(f":gray-badge[{escape_md(r.type.value)}] {escape_md(r.id)} (not in the catalog yet){note}")
 
 
+def _sentence(text: str) -> str:
+    """Escaped text ending in one full stop ('Is it safe?' keeps its question mark)."""
+    text = text.strip()
+    return escape_md(text) + ("" if text[-1:] in ".?!" else ".")
+
+
 def _sources(t: Trick) -> None:
     st.subheader("Sources")
     for key, s in t.sources.items():
         authors = ", ".join(s.authors[:6]) + (" et al." if len(s.authors) > 6 else "")
         links = " · ".join(md_link(label, url) for label, url in source_links(s))
-        venue = f" {escape_md(s.venue)}." if s.venue else ""
-        st.markdown(f"- `{key}` {escape_md(authors)} ({s.year}). *{escape_md(s.title)}*.{venue} "
-                    f"{links}")
-    st.markdown("**BibTeX** (copy button at the top right of the block)")
-    st.code("\n\n".join(source_bibtex(s) for s in t.sources.values()), language="bibtex", wrap_lines=True)
+        venue = f" {_sentence(s.venue)}" if s.venue else ""
+        st.markdown(f"- `{key}` {escape_md(authors)} ({s.year}). *{_sentence(s.title)}*{venue} {links}")
+    st.markdown("**BibTeX** (copy button at the top right of the block; keys as above)")
+    st.code(trick_bibtex(t), language="bibtex", wrap_lines=True)
+
+
+def _contribute(t: Trick) -> None:
+    repo = repo_url()
+    if repo is None:
+        st.caption(f"Found an error? Edit `tricks/{t.id}.yaml` and open a pull request (see Contribute).")
+        return
+    page = nav.href_path("trick") + f"?trick={t.id}"
+    st.markdown(" · ".join((md_link("Suggest an edit / report an error", edit_issue_url(repo, t, page)),
+                            md_link(f"tricks/{t.id}.yaml in the repository", entry_file_url(repo, t)),
+                            md_link("the repository", repo))))
 
 
 def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
     """Every part of one entry."""
+    page_title(t.name)
     st.title(escape_md(t.name))
-    badges(t.verdict.value, best_grade(t), t.category.value)
+    badges(t.verdict.value, best_grade(t), t.category.value, evidence_direction(t))
     if t.aliases:
         st.caption("Also known as: " + escape_md(", ".join(t.aliases)))
     st.markdown(escape_md_block(t.summary))
@@ -122,6 +175,7 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
     if t.overhead:
         st.subheader("Overhead")
         st.markdown(escape_md_block(t.overhead))
+    _for_and_against(t)
     _claims(t)
     _reasoning(t)
     if t.caveats:
@@ -132,6 +186,7 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
     st.download_button("Download this entry as JSON", json.dumps(trick_record(t), indent=2, ensure_ascii=False),
                        file_name=f"{t.id}.json", mime="application/json", icon=":material/download:")
     st.caption(f"Last reviewed {t.last_reviewed.isoformat()} · id `{t.id}` · file `tricks/{t.id}.yaml`")
+    _contribute(t)
 
 
 def render() -> None:
@@ -150,4 +205,5 @@ def render() -> None:
     elif wanted:
         _unknown(wanted, tricks)
     else:
+        page_title("Trick")
         st.info("Choose a trick above, or find one from the Search page.", icon=":material/arrow_upward:")

@@ -14,9 +14,13 @@ from urllib.parse import quote, urlsplit
 _PUNCT = r"""\`*_{}[]()<>#+-.!|~$:=^"'&%@/;,?"""
 _ESCAPE_RE = re.compile("[" + re.escape(_PUNCT) + "]")
 _WORD_RE = re.compile(r"[^\W_]+")  # letters and digits only: bold markers always sit next to one
-STOPWORDS = frozenset(
-    "a an and are as at be by do does for from how i in is it my of on or the to vs what when why with".split()
-)
+STOPWORDS = frozenset((
+    "a about after all also am an and any are as at be been before being but by can could did do does doing "
+    "during each few for from had has have having he her here him his how i if in into is it its just me more "
+    "most my no nor not now of off on once only or other our out over own same she should so some such than "
+    "that the their them then there these they this those through to too under until up us very vs was we "
+    "were what when where which while who whom why will with would you your"
+).split())
 MAX_HIGHLIGHT_TERMS = 12
 
 
@@ -28,6 +32,13 @@ def clean(text: str) -> str:
 
 def _esc(text: str) -> str:
     return _ESCAPE_RE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a paragraph (up to '. ', '? ' or '! '), on one line."""
+    text = clean(text)
+    m = re.search(r"(?<=[.?!])\s+(?=[A-Z(])", text)
+    return text[:m.start()] if m else text
 
 
 def escape_md(text: str) -> str:
@@ -62,6 +73,8 @@ def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _WORD_RE.finditer(text):
         word = m.group(0).lower()
+        if word in STOPWORDS:  # "is" must not light up because the query said "issue"
+            continue
         best = 0
         for t in terms:
             if word.startswith(t) and len(t) >= min(3, len(word)):

@@ -1,12 +1,11 @@
-"""Small rendering helpers shared by the pages (badges, trick links)."""
+"""Small rendering helpers shared by the pages (badges with their legend, trick links, page titles)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ..evidence import GRADE_LABELS
 from .text import escape_md
-from .views import VERDICT_COLORS
+from .views import GRADE_HELP, VERDICT_COLORS, VERDICT_HELP, strength_label
 
 GRADE_COLORS = {"A": "green", "B": "blue", "C": "orange", "D": "gray"}
 
@@ -17,11 +16,10 @@ def verdict_badge(verdict: str) -> str:
     return f":{color}-badge[{escape_md(verdict)}]"
 
 
-def grade_badge(grade: str) -> str:
-    """Markdown badge 'grade B · moderate'."""
-    color = GRADE_COLORS.get(grade, "gray")
-    label = GRADE_LABELS.get(grade, "")
-    return f":{color}-badge[grade {escape_md(grade)} · {escape_md(label)}]"
+def grade_badge(grade: str, direction: str = "for") -> str:
+    """Markdown badge 'grade A · strong evidence' ('… against' when the strongest claims say it does not help)."""
+    color = {"against": "red", "both": "orange"}.get(direction, GRADE_COLORS.get(grade, "gray"))
+    return f":{color}-badge[grade {escape_md(grade)} · {escape_md(strength_label(grade, direction))}]"
 
 
 def category_badge(category: str) -> str:
@@ -29,14 +27,23 @@ def category_badge(category: str) -> str:
     return f":gray-badge[{escape_md(category)}]"
 
 
-def badge_line(verdict: str, grade: str, category: str) -> str:
+def badge_line(verdict: str, grade: str, category: str, direction: str = "for") -> str:
     """Markdown: verdict, grade and category badges on one line."""
-    return " ".join((verdict_badge(verdict), grade_badge(grade), category_badge(category)))
+    return " ".join((verdict_badge(verdict), grade_badge(grade, direction), category_badge(category)))
 
 
-def badges(verdict: str, grade: str, category: str) -> None:
-    """One line of verdict, grade and category badges."""
-    st.markdown(badge_line(verdict, grade, category))
+def badge_help(verdict: str | None = None) -> str:
+    """Tooltip text for a badge line: what the verdict and the grade mean."""
+    lines = [f"**Verdict** ({escape_md(verdict)}): {escape_md(VERDICT_HELP.get(verdict, ''))}." if verdict
+             else "**Verdict**: the catalog's reading of all the claims."]
+    lines.append("Verdicts: " + "; ".join(f"{v}: {h}" for v, h in VERDICT_HELP.items()) + ".")
+    lines.append("**Grade**: " + GRADE_HELP)
+    return "\n\n".join(lines)
+
+
+def badges(verdict: str, grade: str, category: str, direction: str = "for") -> None:
+    """One line of verdict, grade and category badges, with a tooltip saying what they mean."""
+    st.markdown(badge_line(verdict, grade, category, direction), help=badge_help(verdict))
 
 
 def trick_link(trick_id: str, name: str) -> None:
@@ -63,3 +70,21 @@ def scroll_to_top(view: str) -> None:
     import json
 
     st.html(_SCROLL_JS % json.dumps(view).replace("*/", ""), unsafe_allow_javascript=True, width="content")
+
+
+def page_title(view: str) -> None:
+    """Name the browser tab after the view ('AdamW · tricks-kb')."""
+    st.set_page_config(page_title=f"{view[:80]} · tricks-kb" if view else "tricks-kb: training tricks, graded")
+
+
+_FOCUS_JS = """<script>
+(() => {
+  const box = document.querySelector("[data-testid='stMain'] input[aria-label='Search']");
+  if (box && document.activeElement !== box && !box.value) { box.focus(); }
+})();
+</script>"""
+
+
+def focus_search() -> None:
+    """Put the cursor in the (empty) search box when the page opens (fixed script, no user text)."""
+    st.html(_FOCUS_JS, unsafe_allow_javascript=True, width="content")
