@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ def test_show_prints_grades_and_reasoning(capsys: pytest.CaptureFixture) -> None
     assert "grading: starts at 6 for controlled-study; +2: replicated by 2 independent sources" in out
     assert "verdicts the evidence supports: promising" in out
     assert "arXiv:1711.05101" in out
+    assert re.search(r"^  claim 1: HELPS - grade", out, flags=re.M) and "[0]" not in out  # counted from 1
 
 
 def test_show_finds_by_alias_and_suggests_on_typo(capsys: pytest.CaptureFixture) -> None:

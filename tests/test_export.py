@@ -27,6 +27,8 @@ def test_csv_parses_with_one_row_per_claim(tricks: list[Trick]) -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(tricks))))
     assert rows and list(rows[0]) == CSV_COLUMNS
     assert len(rows) == sum(len(t.claims) for t in tricks)
+    assert {int(r["claim_number"]) for r in rows if r["trick_id"] == rows[0]["trick_id"]} == set(
+        range(1, len(next(t for t in tricks if t.id == rows[0]["trick_id"]).claims) + 1))
     by_id = {t.id: t for t in tricks}
     for r in rows:
         t = by_id[r["trick_id"]]

@@ -146,6 +146,8 @@ def test_cli_search_json_and_batch(search_index, tmp_path):
     hits = json.loads(out.stdout)
     assert hits[0]["id"] == "gradient-clipping"
     assert {"id", "name", "score", "verdict", "matched", "category", "grade", "matched_kind"} <= set(hits[0])
+    for h in hits:  # claims are numbered from 1 for people, as in `show`, the app and the CSV
+        assert h["claim_number"] == (None if h["claim_index"] is None else h["claim_index"] + 1)
     batch = tmp_path / "q.txt"
     batch.write_text("dropout\n\nlable smothing\nwarmup\n", encoding="utf-8")
     out = _cli(search_index, "search", "--batch", str(batch), "--json", "--k", "2", "--category", "regularization")
