@@ -35,6 +35,16 @@ def test_stub_validates_without_errors(catalog: Path) -> None:
     assert "REPLACE" in path.read_text(encoding="utf-8")
 
 
+def test_stub_has_symptoms_and_aligned_comments(catalog: Path) -> None:
+    text = new_entry("a-rather-long-new-trick-id", catalog, today=dt.date(2026, 1, 2)).read_text(encoding="utf-8")
+    entry = load_entry(catalog / "a-rather-long-new-trick-id.yaml")
+    assert entry.trick is not None and entry.trick.symptoms, "the stub asks for symptoms (they are searched)"
+    assert "\nsymptoms:" in text
+    columns = {line.index(" # ") for line in text.splitlines() if " # " in line and not line.lstrip().startswith("#")}
+    assert len(columns) == 1, f"comments start at several columns: {sorted(columns)}"
+    assert "docs/entry-format.md" not in text  # points only at files that exist
+
+
 def test_cli_new_writes_a_stub(catalog: Path, capsys) -> None:
     assert main(["--catalog", str(catalog), "new", "loss-scaling"]) == 0
     assert (catalog / "loss-scaling.yaml").is_file()

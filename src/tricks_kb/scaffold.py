@@ -15,8 +15,10 @@ TEMPLATE = """{comment}
 id: {id}                       # mandatory; kebab-case; equals the file name
 name: {name}                   # mandatory; display name
 aliases: []                    # optional; other names people search for
-category: tuning               # mandatory; one of the categories in docs/entry-format.md
+category: tuning               # mandatory; one of the categories listed in CONTRIBUTING.md
 tags: []                       # optional; free kebab-case tags
+symptoms:                      # optional; problems or questions it answers, in practitioners' words
+  - REPLACE e.g. loss spikes early in training
 summary: >-                    # mandatory; one to three sentences
   REPLACE what the trick is.
 how_to: >-                     # mandatory; the recipe with typical values
@@ -39,7 +41,8 @@ sources:
     authors: [REPLACE First Author]
     year: {year}
     kind: blog                 # paper / benchmark / blog / docs / talk / book / code
-    url: https://example.org/REPLACE   # or arxiv: "2101.00001" (quoted) or doi: "10...."
+    url: https://example.org/REPLACE
+    # instead of (or besides) url: arxiv: "2101.00001" (quoted) or doi: "10...."
 verdict: folklore              # established / promising / contested / folklore / debunked
 verdict_reason: >-
   REPLACE why the evidence supports this verdict.
@@ -47,6 +50,27 @@ caveats: []
 related: []                    # e.g. - {{id: adamw, type: alternative-to}}
 last_reviewed: {today}
 """
+
+
+COMMENT_COLUMN = 31  # where the template's comments start, unless a filled-in line is longer
+
+
+def align_comments(text: str, column: int = COMMENT_COLUMN) -> str:
+    """Start every trailing ``# comment`` of a YAML text at one column (after the id and name are filled in)."""
+    rows = []
+    for line in text.splitlines():
+        code, sep, comment = line.partition(" #")
+        trailing = bool(sep and code.strip() and not code.lstrip().startswith("#") and code.count('"') % 2 == 0)
+        rows.append((code.rstrip(), comment) if trailing else (line, None))
+    column = max([column] + [len(code) + 2 for code, comment in rows if comment is not None])
+    out = [line if comment is None else f"{line.ljust(column - 1)} #{comment}" for line, comment in rows]
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def render_template(trick_id: str, name: str, today: dt.date, comment: str = SCHEMA_COMMENT) -> str:
+    """The annotated stub for ``trick_id``, comments aligned."""
+    return align_comments(TEMPLATE.format(comment=comment, id=trick_id, name=name, year=today.year,
+                                          today=today.isoformat()))
 
 
 class ScaffoldError(ValueError):
@@ -68,6 +92,5 @@ def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) ->
     today = today or dt.date.today()
     name = trick_id.replace("-", " ").capitalize()
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(TEMPLATE.format(comment=SCHEMA_COMMENT, id=trick_id, name=name, year=today.year,
-                                      today=today.isoformat()), encoding="utf-8")
+    target.write_text(render_template(trick_id, name, today), encoding="utf-8")
     return target

@@ -54,7 +54,7 @@ def render() -> None:
         st.info("Pick at least two tricks to compare them side by side.", icon=":material/compare_arrows:")
         return
     selected = [tricks[i] for i in chosen]
-    page_title("Compare: " + " vs ".join(t.name for t in selected))
+    page_title("Compare: " + " vs ".join(t.name.split(" (")[0] for t in selected))
     cols = st.columns(len(selected))
     for col, t in zip(cols, selected, strict=True):
         with col:

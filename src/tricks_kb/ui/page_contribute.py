@@ -6,8 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from ..catalog import SCHEMA_COMMENT, repo_root
-from ..scaffold import TEMPLATE
+from ..catalog import repo_root
+from ..scaffold import render_template
+from .widgets import page_title
 
 EXAMPLE_ID = "my-new-trick"
 STEPS = """
@@ -25,12 +26,12 @@ STEPS = """
 def template_text(today: dt.date | None = None) -> str:
     """The annotated template exactly as ``tricks-kb new`` writes it."""
     today = today or dt.date.today()
-    return TEMPLATE.format(comment=SCHEMA_COMMENT, id=EXAMPLE_ID, name="My new trick", year=today.year,
-                           today=today.isoformat())
+    return render_template(EXAMPLE_ID, "My new trick", today)
 
 
 def render() -> None:
     """The contribute page."""
+    page_title("Contribute")
     st.title("Contribute a trick")
     st.markdown("Each trick is one YAML file, `tricks/<id>.yaml`, reviewed like code.")
     st.markdown(STEPS)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from ..schema import Verdict
 from . import nav
+from .widgets import page_title
 from .resources import get_tricks
 from .views import landscape_bands_of, landscape_rows, verdict_counts
 
@@ -31,7 +32,7 @@ def _bands(bands: list[dict], y_max: float) -> alt.LayerChart:
     rect = alt.Chart(df).transform_filter(alt.datum.shade == 1).mark_rect(
         opacity=0.07, color="gray", tooltip=False).encode(x="x0:Q", x2="x1:Q")
     text = alt.Chart(df).mark_text(baseline="top", dy=4, fontWeight="bold", opacity=0.6, tooltip=False).encode(
-        x="mid:Q", y=alt.value(0), text=alt.Text("label:N"))
+        x="mid:Q", y=alt.value(0), text=alt.Text("grade:N"))
     return rect + text
 
 
@@ -41,15 +42,15 @@ def landscape_chart(rows: list[dict], bands: list[dict]) -> alt.LayerChart:
     x_max = max(b["x1"] for b in bands)
     y_max = float(df["independent_sources"].max()) + 0.7 if len(df) else 5.0
     points = alt.Chart(df).mark_circle(size=90, opacity=0.9).encode(
-        x=alt.X("x:Q", title="Strength of the best evidence (grade band of the strongest claim)",
+        x=alt.X("x:Q", title="Grade of the strongest claim",
                 scale=alt.Scale(domain=[0, x_max], nice=False), axis=alt.Axis(labels=False, ticks=False,
                                                                               grid=False)),
-        y=alt.Y("y:Q", title="Independent sources (distinct first authors)",
+        y=alt.Y("y:Q", title="Independent sources",
                 scale=alt.Scale(domain=[0.4, y_max], nice=False), axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("verdict:N", title="Verdict", sort=[v.value for v in Verdict],
                         scale=alt.Scale(domain=[v.value for v in Verdict],
                                         range=[VERDICT_COLORS[v.value] for v in Verdict]),
-                        legend=alt.Legend(orient="top", direction="horizontal", columns=5)),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=3)),
         href=alt.Href("url:N"),
         tooltip=[alt.Tooltip("name:N", title="Trick"), alt.Tooltip("verdict:N", title="Verdict"),
                  alt.Tooltip("grade_label:N", title="Best grade"),
@@ -64,6 +65,7 @@ def landscape_chart(rows: list[dict], bands: list[dict]) -> alt.LayerChart:
 def render() -> None:
     """The landscape page."""
     tricks = get_tricks()
+    page_title("Landscape")
     st.title("The landscape: known versus folklore")
     if not tricks:
         st.info("The catalog is empty.")

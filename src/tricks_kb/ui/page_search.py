@@ -144,7 +144,7 @@ def _card(hit: object, query: str, terms: str, tricks: dict[str, Trick]) -> None
             st.markdown(answer)
         if trick is not None and trick.verdict_reason:
             st.caption(f"Why {escape_md(hit.verdict)}: " + escape_md(snippet(first_sentence(trick.verdict_reason),
-                                                                             terms, width=240)))
+                                                                             "", width=240)))
         elif hit.matched:
             st.caption("Matched: " + highlight_md(snippet(hit.matched, terms), terms))
 
@@ -210,7 +210,7 @@ def render() -> None:
                           icon=":material/search:")
     query = query[:params.MAX_PARAM_CHARS]  # (no max_chars: its counter covered the query on a phone)
     focus_search()
-    page_title(query.strip() or "Search")
+    page_title(query.strip())
     with st.container(key="phone-filters"):  # shown on narrow screens only (see style.py)
         st.caption(":material/tune: Filters (category, verdict, grade, domain, tag, year): open the side panel "
                    "with **»** at the top left.")

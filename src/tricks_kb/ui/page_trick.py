@@ -155,7 +155,7 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
         st.caption("Also known as: " + escape_md(", ".join(t.aliases)))
     st.markdown(escape_md_block(t.summary))
     if t.symptoms:
-        st.markdown("**Reach for it when:** " + "; ".join(escape_md(x) for x in t.symptoms))
+        st.markdown("**Reach for it when:** " + " · ".join(escape_md(x) for x in t.symptoms))
     st.subheader("How to")
     st.markdown(escape_md_block(t.how_to))
     a = t.applies_to

@@ -18,7 +18,8 @@ CSS = """<style>
 .st-key-phone-filters { display: none; }
 @media (max-width: 640px) {
   .st-key-phone-filters { display: block; }
-  [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 0.8rem; padding: 0.25rem 0.35rem; }
+  [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 0.8rem; padding: 0.25rem 0.35rem;
+                                                          min-width: 7.5rem; }
 }
 </style>"""
 

@@ -7,6 +7,7 @@ import streamlit as st
 from .text import escape_md
 from .views import GRADE_HELP, VERDICT_COLORS, VERDICT_HELP, strength_label
 
+TITLE = "tricks-kb: training tricks, graded"
 GRADE_COLORS = {"A": "green", "B": "blue", "C": "orange", "D": "gray"}
 
 
@@ -74,7 +75,7 @@ def scroll_to_top(view: str) -> None:
 
 def page_title(view: str) -> None:
     """Name the browser tab after the view ('AdamW · tricks-kb')."""
-    st.set_page_config(page_title=f"{view[:80]} · tricks-kb" if view else "tricks-kb: training tricks, graded")
+    st.set_page_config(page_title=f"{view[:80]} · tricks-kb" if view else TITLE)
 
 
 _FOCUS_JS = """<script>
