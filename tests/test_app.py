@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from tricks_kb.ui.text import STOPWORDS
+
 pytestmark = pytest.mark.slow
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -188,6 +190,13 @@ def test_contribute_shows_template_and_command(app_env):
     code = "\n".join(c.value for c in at.code)
     assert "id: my-new-trick" in code and "verdict:" in code
     assert "tricks-kb validate tricks/my-new-trick.yaml" in code
+    steps = [m.value for m in at.markdown if re.match(r"\*\*\d+\. ", m.value)]
+    assert [int(re.match(r"\*\*(\d+)", s).group(1)) for s in steps] == list(range(1, len(steps) + 1))
+    order = ["tricks-kb search", "./dev.sh setup", "tricks-kb new my-new-trick", "tricks-kb validate",
+             "tricks-kb build", "git push"]
+    positions = [code.index(c) for c in order]
+    assert positions == sorted(positions), "the steps' commands come in the order of the steps"
+    assert "symptoms:" in code
 
 
 def test_no_results_gives_suggestions(app_env):
@@ -312,3 +321,40 @@ def test_engine_load_takes_its_objects_out_of_the_collectors_sight(search_index)
         assert gc.get_freeze_count() > 100_000  # the model's modules and tensors, the catalog, the index
     finally:
         gc.unfreeze()
+
+
+def test_landing_page_shows_a_first_screen_then_more(app_env, monkeypatch):
+    import tricks_kb.ui.page_search as page_search
+
+    monkeypatch.setattr(page_search, "K_BROWSE", 5)  # the fixture catalog has 12 tricks, the real one 126
+    at = run()
+    assert len(card_labels(at)) == 5
+    at.button(key="s-more-btn").click().run()
+    assert len(card_labels(at)) == 10
+    at.button(key="s-more-btn").click().run()
+    assert len(card_labels(at)) == 12 and not [b for b in at.button if b.key == "s-more-btn"]
+
+
+def test_results_can_show_more_than_ten(app_env):
+    at = run({"q": "training"})
+    assert len(card_labels(at)) == 10
+    at.button(key="s-more-btn").click().run()
+    assert len(card_labels(at)) > 10
+    at.text_input(key="s_q").set_value("dropout").run()  # a new query starts from the first page again
+    assert len(card_labels(at)) <= 10
+
+
+def test_cards_show_a_graded_claim_and_the_verdict_reason(app_env):
+    at = run({"q": "label smoothing"})
+    text = md(at)
+    assert re.search(r"badge\[grade [ABCD] · [a-z ]+\] \*\*(Matched claim|Strongest evidence, claim) \d+\*\*", text)
+    assert re.search(r"Why (established|promising|contested|folklore|debunked): ", text)
+
+
+def test_snippets_highlight_corrected_words_not_stopwords(app_env):
+    at = run({"q": "lable smothing"})
+    text = md(at).lower()
+    assert "**smoothing**" in text  # the corrected word, though the query said "smothing"
+    at = run({"q": "which optimizer should we not use when the model is large"})
+    bold = {w.lower() for w in re.findall(r"\*\*([^*]+)\*\*", md(at))}
+    assert not bold & STOPWORDS, bold & STOPWORDS

@@ -134,3 +134,8 @@ def test_landscape_rows_and_counts(search_engine):
     assert landscape_rows(tricks, href="/kb/trick")[0]["url"].startswith("/kb/trick?trick=")
     counts = verdict_counts(tricks)
     assert counts[-1]["total"] == len(tricks) == sum(c["total"] for c in counts[:-1])
+
+
+def test_highlight_never_bolds_stopwords():
+    assert highlight_md("You should not use it here", "should we use it") == "You should not **use** it here"
+    assert highlight_md("Which one", "which") == "Which one"

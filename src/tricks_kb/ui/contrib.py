@@ -9,7 +9,7 @@ from ..schema import Trick
 from .text import safe_url
 
 REPO_ENV = "TRICKS_KB_REPO_URL"
-DEFAULT_REPO_URL: str | None = None  # set to the canonical repository once it is public (or use $TRICKS_KB_REPO_URL)
+DEFAULT_REPO_URL = "https://github.com/tricks-kb/tricks-kb"  # as in the JSON Schema's $id; $TRICKS_KB_REPO_URL wins
 ISSUE_BODY = """Entry: `tricks/{id}.yaml` ({name})
 Page: {page}
 
