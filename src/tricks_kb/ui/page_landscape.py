@@ -8,9 +8,9 @@ import streamlit as st
 
 from ..schema import Verdict
 from . import nav
-from .widgets import page_title
 from .resources import get_tricks
 from .views import landscape_bands_of, landscape_rows, verdict_counts
+from .widgets import page_title
 
 VERDICT_COLORS = {"established": "#2e7d32", "promising": "#1f77b4", "contested": "#ef8f00", "folklore": "#8e44ad",
                   "debunked": "#d62728"}  # the badge colours
