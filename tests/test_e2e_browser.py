@@ -331,3 +331,235 @@ def test_concurrent_sessions_do_not_interfere(good_server, browser):
     finally:
         for c in contexts:
             c.close()
+
+
+# --- navigation, links, layout (issue: what a new user hit in a real browser) ------------------------------
+
+MAIN_SCROLL_JS = "document.querySelector(\"[data-testid='stMain']\").scrollTop"
+IDLE_JS = "document.querySelector(\"[data-testid='stApp']\").dataset.testScriptState === 'notRunning'"
+
+
+def wait_idle(page: Page) -> None:
+    page.wait_for_function(IDLE_JS, timeout=WAIT)
+    page.wait_for_timeout(300)
+
+
+def test_trick_to_trick_link_moves_url_history_and_scroll(good_server, page):
+    open_app(page, good_server.url + "/trick?trick=adamw")
+    h1 = page.locator("[data-testid='stMain'] h1").first
+    expect(h1).to_have_text(re.compile("^AdamW"), timeout=WAIT)
+    wait_idle(page)
+    before = page.evaluate("history.length")
+    link = page.locator("[data-testid='stMain'] [data-testid='stPageLink']", has_text="Cosine learning-rate decay")
+    link.scroll_into_view_if_needed()
+    assert page.evaluate(MAIN_SCROLL_JS) > 300, "the related tricks are further down the page"
+    link.click()
+    expect(h1).to_have_text(re.compile("^Cosine learning-rate decay"), timeout=WAIT)
+    expect(page).to_have_url(re.compile(r"/trick\?trick=cosine-decay$"), timeout=WAIT)
+    expect(page).to_have_title(re.compile(r"^Cosine learning-rate decay.* · tricks-kb$"))
+    page.wait_for_function(MAIN_SCROLL_JS + " === 0", timeout=WAIT)  # the new trick opens at its top
+    assert page.evaluate("history.length") == before + 1
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/trick\?trick=adamw$"), timeout=WAIT)
+    expect(h1).to_have_text(re.compile("^AdamW"), timeout=WAIT)
+    page.go_forward()
+    expect(h1).to_have_text(re.compile("^Cosine learning-rate decay"), timeout=WAIT)
+    page.reload()
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+    expect(h1).to_have_text(re.compile("^Cosine learning-rate decay"), timeout=WAIT)
+    # a "did you mean" link on an unknown id moves the URL too
+    open_app(page, good_server.url + "/trick?trick=dropuot")
+    page.locator("[data-testid='stMain'] [data-testid='stPageLink']", has_text="Dropout").first.click(timeout=WAIT)
+    expect(h1).to_have_text(re.compile("^Dropout"), timeout=WAIT)
+    expect(page).to_have_url(re.compile(r"/trick\?trick=dropout$"), timeout=WAIT)
+    page.watch.assert_clean()
+
+
+def test_new_query_adds_a_history_entry_and_back_restores_it(good_server, page):
+    open_app(page, good_server.url + "/?q=warmup")
+    expect(page.get_by_text("Warmup-stable-decay (WSD) schedule").first).to_be_visible(timeout=WAIT)
+    wait_idle(page)
+    before = page.evaluate("history.length")
+    box = page.get_by_role("textbox", name="Search")
+    box.fill("dropout")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"q=dropout$"), timeout=WAIT)
+    wait_idle(page)
+    assert page.evaluate("history.length") == before + 1
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=warmup$"), timeout=WAIT)
+    expect(box).to_have_value("warmup", timeout=WAIT)  # the box follows the URL back
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"q=warmup$"))  # and the page does not push the newer query again
+    expect(page.get_by_text("Warmup-stable-decay (WSD) schedule").first).to_be_visible(timeout=WAIT)
+    page.watch.assert_clean()
+
+
+APP_PAGES = ["/?q=warmup", "/", "/trick?trick=adamw", "/compare?compare=adamw,weight-decay", "/landscape",
+             "/contribute", "/rubric"]
+LINKS_JS = """() => [...document.querySelectorAll("a[href]")].map(a => ({href: a.href, raw: a.getAttribute('href'),
+    text: a.innerText.trim().slice(0, 60)}))"""
+
+
+def test_every_link_works_in_a_new_tab(good_server, browser):
+    """Collect every link of every page, then open each internal one in a fresh tab (no session state)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        page = ctx.new_page()
+        internal: dict[str, str] = {}
+        external: set[str] = set()
+        for path in APP_PAGES:
+            open_app(page, good_server.url + path)
+            page.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+            wait_idle(page)
+            for a in page.evaluate(LINKS_JS):
+                if a["raw"].startswith("#"):
+                    continue  # heading anchors
+                if a["href"].startswith(good_server.url):
+                    assert a["raw"].startswith("/"), f"relative href {a['raw']!r} on {path}"
+                    internal.setdefault(a["href"], f"{a['text']} on {path}")
+                else:
+                    assert a["href"].startswith(("https://", "http://")), a
+                    external.add(a["href"])
+        assert len(internal) >= 15, internal
+        assert any("tag=" in h for h in internal) and any("/rubric" in h for h in internal)
+        for href, where in internal.items():
+            tab = ctx.new_page()
+            watch = Watch(tab)
+            tab.goto(href)
+            tab.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+            tab.wait_for_function(IDLE_JS, timeout=WAIT)
+            main = tab.get_by_test_id("stMain")
+            body = main.inner_text()
+            assert "There is no trick" not in body and "Page not found" not in body, (href, where)
+            assert tab.get_by_test_id("stException").count() == 0, (href, where)
+            if "?tag=" in href:  # a tag link opens the search page filtered to it
+                tag = href.split("tag=")[1]
+                expect(tab.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Tag")
+                       ).to_contain_text(f"{tag} (", timeout=WAIT)
+            if "?trick=" in href:
+                expect(main.locator("h1").first).not_to_have_text("Trick")
+            watch.assert_clean()
+            tab.close()
+        assert external, "sources link out"
+    finally:
+        ctx.close()
+
+
+def test_links_respect_a_base_url_path(search_index, browser):
+    env = {"TRICKS_KB_CATALOG": str(search_index.catalog_dir), "TRICKS_KB_INDEX": str(search_index.index_dir),
+           "STREAMLIT_SERVER_BASE_URL_PATH": "kb"}
+    with start_server(LOGS / "e2e-base-path.log", env=env, health_path="/kb/_stcore/health") as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            page.goto(server.url + "/kb/trick?trick=adamw")
+            page.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+            wait_idle(page)
+            hrefs = [a["raw"] for a in page.evaluate(LINKS_JS) if not a["raw"].startswith(("#", "http"))]
+            assert hrefs and all(h.startswith("/kb/") for h in hrefs), hrefs
+            tag = next(h for h in hrefs if "tag=" in h)
+            page.goto(server.url + tag)
+            page.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+            expect(page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Tag")
+                   ).to_contain_text("(", timeout=WAIT)
+        finally:
+            page.close()
+
+
+NOT_CUT_JS = """() => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stPageLink-NavLink'] span")]
+    .filter(s => s.innerText.trim().length > 3)
+    .map(s => ({text: s.innerText.trim(), cut: s.scrollWidth > s.clientWidth + 1 || s.scrollHeight > s.clientHeight + 1,
+                lines: Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight))}))"""
+
+
+@pytest.mark.parametrize("width", [1400, 1024, 390])
+def test_titles_wrap_instead_of_being_cut(good_server, browser, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = ctx.new_page()
+        open_app(page, good_server.url + "/compare?compare=warmup-stable-decay,loss-spike-rollback,check-initial-loss,"
+                                          "adamw")
+        expect(page.get_by_role("heading", name="Side by side")).to_be_visible(timeout=WAIT)
+        wait_idle(page)
+        titles = page.evaluate(NOT_CUT_JS)
+        assert len(titles) >= 4
+        assert not [t["text"] for t in titles if t["cut"]], titles
+        if width <= 1024:
+            assert any(t["lines"] >= 2 for t in titles), titles  # long titles take a second line
+        for path in ("/?q=warmup", "/"):
+            open_app(page, good_server.url + path)
+            page.wait_for_selector("[data-testid='stMain'] [data-testid='stPageLink']", timeout=WAIT)
+            wait_idle(page)
+            assert not [t["text"] for t in page.evaluate(NOT_CUT_JS) if t["cut"]]
+        shot(page, f"landing-{width}", height=1600)
+    finally:
+        ctx.close()
+
+
+def test_search_box_focused_without_an_error_border(good_server, page):
+    open_app(page, good_server.url + "/")
+    box = page.get_by_role("textbox", name="Search")
+    expect(box).to_be_focused(timeout=WAIT)
+    colors = page.evaluate("""() => {
+      const out = []; let el = document.activeElement;
+      for (let i = 0; el && i < 4; i++, el = el.parentElement) { out.push(getComputedStyle(el).borderColor); }
+      return out; }""")
+    assert not [c for c in colors if "255, 75, 75" in c], colors  # Streamlit's default red primary colour
+    expect(page).to_have_title("tricks-kb: training tricks, graded")
+    assert page.get_by_text(re.compile(r"^\d+/1000$")).count() == 0  # no character counter over the query
+    page.watch.assert_clean()
+
+
+def test_phone_layout(good_server, browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2)
+    try:
+        page = ctx.new_page()
+        open_app(page, good_server.url + "/?q=warmup")
+        expect(page.locator("[data-testid='stMain'] [data-testid='stPageLink']").first).to_be_visible(timeout=WAIT)
+        expect(page.locator(".st-key-phone-filters")).to_be_visible()  # the way to the filters
+        expect(page.locator(".st-key-phone-filters")).to_contain_text("Filters")
+        open_app(page, good_server.url + "/trick?trick=adamw")
+        expect(page.get_by_role("heading", name="Claims and evidence")).to_be_visible(timeout=WAIT)
+        wait_idle(page)
+        heads = page.locator("[data-testid='stTable'] thead th").all_inner_texts()
+        assert [h.strip() for h in heads[:2]] == ["#", "grade"], heads  # the grade stays beside each claim
+        first_row = page.locator("[data-testid='stTable'] tbody tr").first
+        grade_cell = first_row.locator("td").nth(1).bounding_box()
+        assert grade_cell and grade_cell["x"] + grade_cell["width"] <= 390
+        for path in ("/landscape", "/compare?compare=adamw,weight-decay,dropout,mixup"):
+            open_app(page, good_server.url + path)
+            page.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+            wait_idle(page)
+            page.wait_for_timeout(800)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 391, path
+            for sel in ("[data-testid='stVegaLiteChart']", "[data-testid='stTable']"):
+                for box in [e.bounding_box() for e in page.locator(sel).all()]:
+                    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 391, (path, sel, box)
+    finally:
+        ctx.close()
+    # and on a wide screen the phone hint is hidden
+    wide = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        open_app(wide, good_server.url + "/?q=warmup")
+        expect(wide.locator("[data-testid='stMain'] [data-testid='stPageLink']").first).to_be_visible(timeout=WAIT)
+        expect(wide.locator(".st-key-phone-filters")).to_be_hidden()
+    finally:
+        wide.close()
+
+
+def test_landscape_bands_show_no_internal_fields(good_server, page):
+    open_app(page, good_server.url + "/landscape")
+    chart = page.get_by_test_id("stVegaLiteChart")
+    expect(chart.locator("path[aria-roledescription='point']").first).to_be_attached(timeout=WAIT)
+    chart.scroll_into_view_if_needed()
+    expect(page.get_by_text("How to read it.")).to_be_visible()
+    box = chart.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + 40)  # over the band labels
+    page.wait_for_timeout(400)
+    tooltip = page.locator("#vg-tooltip-element")
+    if tooltip.count() and tooltip.is_visible():
+        text = tooltip.inner_text()
+        assert not re.search(r"\b(x0|x1|mid|shade)\b", text), text
+    aria = chart.evaluate("c => [...c.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))")
+    assert not [a for a in aria if re.search(r"\b(x0|x1|mid|shade)\b", a or "")], aria
+    page.watch.assert_clean()

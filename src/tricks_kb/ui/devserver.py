@@ -67,8 +67,11 @@ class Server:
 
 
 def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | None = None,
-                 timeout: float = 60.0) -> Server:
-    """Run ``streamlit run app.py`` with the house flags and wait until /_stcore/health says ok."""
+                 timeout: float = 60.0, health_path: str = "/_stcore/health") -> Server:
+    """Run ``streamlit run app.py`` with the house flags and wait until ``health_path`` says ok.
+
+    (Under a base URL path, e.g. ``STREAMLIT_SERVER_BASE_URL_PATH=kb``, the health path is ``/kb/_stcore/health``.)
+    """
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
@@ -85,7 +88,7 @@ def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | 
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited with code {proc.returncode}:\n{server.log()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:  # noqa: S310  # nosec B310 # http://127.0.0.1 health URL built here
+            with urllib.request.urlopen(f"{server.url}{health_path}", timeout=2) as r:  # noqa: S310  # nosec B310 # http://127.0.0.1 health URL built here
                 if r.read().decode().strip() == "ok":
                     return server
         except OSError:

@@ -218,6 +218,8 @@ def render() -> None:
     params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in URL_FILTERS},
                   "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
                   "year_max": str(chosen["year_max"]) if chosen["year_max"] else None})
+    params.remember({"s_q": query.strip(), "f_years": st.session_state.get("f_years"),
+                     **{f"f_{k}": list(chosen[k]) for k in URL_FILTERS}})
     from ..search import Filters
 
     filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],

@@ -21,10 +21,31 @@ def get_str(name: str) -> str:
     return str(st.query_params.get(name, "") or "")[:MAX_PARAM_CHARS]
 
 
+_SEEN = "_url_seen"  # session key: the URL-derived value of each widget key at the previous run
+
+
 def init_state(key: str, value: object) -> None:
-    """Seed a widget's session-state value once per session (the URL wins on first load)."""
-    if key not in st.session_state:
+    """Seed a widget's value from the URL (``value``): on first load, and whenever the URL moved by itself.
+
+    The URL moves by itself on Back and Forward: the widget still holds the newer value, and without
+    this the page would write it straight back into the URL, undoing the browser's navigation.
+    """
+    seen = st.session_state.setdefault(_SEEN, {})
+    if key not in st.session_state or (key in seen and seen[key] != _norm(value)):
         st.session_state[key] = value
+    seen[key] = _norm(value)
+
+
+def _norm(value: object) -> object:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def remember(values: Mapping[str, object]) -> None:
+    """Record the URL-derived value each widget key will read at the next run, after :func:`write` moved the URL.
+
+    Without it, a widget changed again before that run (typing fast) would be reset to the URL's value.
+    """
+    st.session_state.setdefault(_SEEN, {}).update({k: _norm(v) for k, v in values.items()})
 
 
 def write(values: Mapping[str, str | Sequence[str] | None]) -> None:
