@@ -206,4 +206,5 @@ def render() -> None:
         _unknown(wanted, tricks)
     else:
         page_title("Trick")
+        st.title("Look up a trick")
         st.info("Choose a trick above, or find one from the Search page.", icon=":material/arrow_upward:")
