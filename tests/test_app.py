@@ -121,8 +121,8 @@ def test_trick_page_explains_the_evidence(app_env, monkeypatch):
     at = run({"trick": "adamw"})
     text = md(at)
     claims = at.table[0].value
-    assert list(claims["#"]) == list(range(1, len(claims) + 1)), "claims are numbered from 1, in the table"
-    assert list(claims.columns[:2]) == ["#", "grade"]
+    assert list(claims["no."]) == list(range(1, len(claims) + 1)), "claims are numbered from 1, in the table"
+    assert list(claims.columns[:2]) == ["no.", "grade"]
     assert "Evidence for" in text and re.search(r"\*\*Claim 1\.\*\*", text)
     assert re.search(r"grade [ABCD] · (strong|moderate|weak|very weak) evidence", text)
     helps = [m.help for m in at.markdown if "badge[" in m.value and m.help]

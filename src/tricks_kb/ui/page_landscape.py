@@ -30,8 +30,9 @@ def _bands(bands: list[dict], y_max: float) -> alt.LayerChart:
     df["mid"] = (df["x0"] + df["x1"]) / 2
     df["shade"] = [i % 2 for i in range(len(df))]
     rect = alt.Chart(df).transform_filter(alt.datum.shade == 1).mark_rect(
-        opacity=0.07, color="gray", tooltip=False).encode(x="x0:Q", x2="x1:Q")
-    text = alt.Chart(df).mark_text(baseline="top", dy=4, fontWeight="bold", opacity=0.6, tooltip=False).encode(
+        opacity=0.07, color="gray", tooltip=False, aria=False).encode(x="x0:Q", x2="x1:Q")
+    text = alt.Chart(df).mark_text(baseline="top", dy=4, fontWeight="bold", opacity=0.6, tooltip=False,
+                                   aria=False).encode(
         x="mid:Q", y=alt.value(0), text=alt.Text("grade:N"))
     return rect + text
 
@@ -41,7 +42,7 @@ def landscape_chart(rows: list[dict], bands: list[dict]) -> alt.LayerChart:
     df = pd.DataFrame(rows)
     x_max = max(b["x1"] for b in bands)
     y_max = float(df["independent_sources"].max()) + 0.7 if len(df) else 5.0
-    points = alt.Chart(df).mark_circle(size=90, opacity=0.9).encode(
+    points = alt.Chart(df).mark_point(filled=True, shape="circle", size=90, opacity=0.9).encode(
         x=alt.X("x:Q", title="Grade of the strongest claim",
                 scale=alt.Scale(domain=[0, x_max], nice=False), axis=alt.Axis(labels=False, ticks=False,
                                                                               grid=False)),

@@ -67,7 +67,8 @@ def _claims(t: Trick) -> None:
     # st.table wraps long text (a data grid would cut each statement to one line); it renders plain text only.
     # The claim number is a column (not the index) so it shows, and the grade comes first: on a phone the
     # table scrolls sideways and the grade stays beside its claim.
-    st.table(df[["#", *CLAIM_COLUMNS]], hide_index=True)
+    # (st.table reads column names as markdown: a bare "#" would be an empty heading.)
+    st.table(df[["#", *CLAIM_COLUMNS]].rename(columns={"#": "no."}), hide_index=True)
 
 
 def _for_and_against(t: Trick) -> None:

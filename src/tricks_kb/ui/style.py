@@ -7,7 +7,7 @@ import streamlit as st
 CSS = """<style>
 /* Link labels (trick titles on cards, compare columns, related tricks) wrap instead of being cut mid-word. */
 [data-testid="stPageLink-NavLink"] { height: auto; min-height: 2rem; align-items: flex-start; }
-[data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p {
+[data-testid="stPageLink-NavLink"] > span:last-child, [data-testid="stPageLink-NavLink"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere; display: inline !important;
 }
