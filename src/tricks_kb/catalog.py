@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from .diagnostics import Problem
 from .loader import Loaded, load_file
 from .schema import Trick
+from .settings import catalog_dir
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/trick.schema.json"
 IDENTIFIER_FIELDS = {"arxiv", "doi", "batch_size"}
@@ -22,23 +22,6 @@ IDENTIFIER_FIELDS = {"arxiv", "doi", "batch_size"}
 def norm_label(text: str) -> str:
     """A name, alias or title compared ignoring case, spaces and punctuation ('Warm-up' == 'warm up')."""
     return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
-
-
-def repo_root() -> Path:
-    """The project folder: $TRICKS_KB_HOME, else the checkout this package lives in, else the cwd."""
-    env = os.environ.get("TRICKS_KB_HOME")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[2]
-    if (here / "tricks").is_dir():
-        return here
-    return Path.cwd()
-
-
-def default_catalog_dir() -> Path:
-    """Folder of the catalog: $TRICKS_KB_CATALOG or <repo>/tricks."""
-    env = os.environ.get("TRICKS_KB_CATALOG")
-    return Path(env) if env else repo_root() / "tricks"
 
 
 @dataclass
@@ -78,7 +61,7 @@ class Catalog:
 def discover(paths: list[Path] | None = None) -> list[Path]:
     """Expand folders to their *.yaml files; default is the catalog folder."""
     if not paths:
-        paths = [default_catalog_dir()]
+        paths = [catalog_dir()]
     found: list[Path] = []
     for p in paths:
         if p.is_dir():

@@ -16,9 +16,9 @@ from . import __version__
 
 
 def _catalog_dir(args: argparse.Namespace) -> Path:
-    from .catalog import default_catalog_dir
+    from .settings import catalog_dir
 
-    return Path(args.catalog) if getattr(args, "catalog", None) else default_catalog_dir()
+    return Path(args.catalog) if getattr(args, "catalog", None) else catalog_dir()
 
 
 def _load_valid(args: argparse.Namespace):
@@ -58,15 +58,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _near_duplicate_warnings(paths: list[Path] | None, catalog_dir: Path, since: str | None) -> list:
     """TK101 warnings for new or changed entries among ``paths`` (see neardup.py)."""
     from .catalog import discover, display_path, load_catalog
-    from .index import default_index_dir
     from .neardup import changed_files, near_duplicates
+    from .settings import index_dir
 
     if not catalog_dir.is_dir():
         return []
     changed = changed_files(catalog_dir, since)
     cat = load_catalog([catalog_dir, *(paths or [])])
     shown = {display_path(p) for p in discover(paths or [catalog_dir])}
-    return [p for p in near_duplicates(cat.entries, changed, default_index_dir()) if p.path in shown]
+    return [p for p in near_duplicates(cat.entries, changed, index_dir()) if p.path in shown]
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:
@@ -200,8 +200,8 @@ def _add_new(sub: argparse._SubParsersAction) -> None:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print, write or check the generated JSON Schema."""
-    from .catalog import repo_root
     from .schema import json_schema
+    from .settings import repo_root
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     target = repo_root() / "schema" / "trick.schema.json"

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .catalog import SCHEMA_COMMENT, Catalog, Entry, default_catalog_dir, discover, load_entry, norm_label
+from . import settings
+from .catalog import SCHEMA_COMMENT, Catalog, Entry, discover, load_entry, norm_label
 from .diagnostics import Problem
 from .evidence import verdict_problems
 from .schema import Trick
@@ -234,7 +235,7 @@ def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
     Cross-entry rules see every catalog file, but only problems in the named files are returned.
     Returns (problems, number of files checked).
     """
-    folder = catalog_dir or default_catalog_dir()
+    folder = catalog_dir or settings.catalog_dir()
     targets = discover(paths or [folder])
     context = discover([folder]) if folder.is_dir() else []
     target_keys = {p.resolve() for p in targets}

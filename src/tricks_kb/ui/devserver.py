@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import repo_root
+from ..settings import repo_root
 
 SERVER_FLAGS = ["--server.headless", "true", "--server.fileWatcherType", "none",
                 "--browser.gatherUsageStats", "false"]

@@ -6,8 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from ..catalog import SCHEMA_COMMENT, repo_root
+from ..catalog import SCHEMA_COMMENT
 from ..scaffold import TEMPLATE
+from ..settings import repo_root
 
 EXAMPLE_ID = "my-new-trick"
 STEPS = """
