@@ -23,8 +23,9 @@ def _index_dir(args: argparse.Namespace) -> Path:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build (incrementally) or check the search index."""
+    from .build import BuildError, build
     from .catalog import load_catalog
-    from .index import BuildError, build, check
+    from .index import check
 
     catalog_dir, index_dir = _catalog_dir(args), _index_dir(args)
     if not catalog_dir.is_dir():

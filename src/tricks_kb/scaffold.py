@@ -15,7 +15,7 @@ TEMPLATE = """{comment}
 id: {id}                       # mandatory; kebab-case; equals the file name
 name: {name}                   # mandatory; display name
 aliases: []                    # optional; other names people search for
-category: tuning               # mandatory; one of the categories in docs/entry-format.md
+category: tuning               # mandatory; one of the categories in CONTRIBUTING.md
 tags: []                       # optional; free kebab-case tags
 summary: >-                    # mandatory; one to three sentences
   REPLACE what the trick is.

@@ -7,12 +7,12 @@ import time
 import streamlit as st
 
 from ..filters import FILTER_NAMES, YEAR, Filters
+from ..render import grade_text
 from ..schema import Category, Domain, Verdict
 from ..search import LOOSEN_PROBE
 from . import nav, params
 from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries, start_engine
 from .text import escape_md, highlight_md, parse_year, snippet
-from .views import grade_text
 from .widgets import badge_line
 
 K_QUERY = 10
