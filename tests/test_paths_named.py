@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tricks_kb.scaffold import TEMPLATE
+from tricks_kb.scaffold import template
 
 ROOT = Path(__file__).resolve().parents[1]
 # Paths into the project's own folders (catalog files like tricks/<id>.yaml are the user's, not ours).
@@ -18,7 +18,7 @@ def _named(text: str) -> set[str]:
 
 
 def _sources() -> dict[str, str]:
-    out = {"scaffold TEMPLATE": TEMPLATE, "README.md": (ROOT / "README.md").read_text(encoding="utf-8"),
+    out = {"annotated template": template(), "README.md": (ROOT / "README.md").read_text(encoding="utf-8"),
            "CONTRIBUTING.md": (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")}
     for f in sorted((ROOT / "src").rglob("*.py")):
         out[str(f.relative_to(ROOT))] = f.read_text(encoding="utf-8")
@@ -33,6 +33,6 @@ def test_every_named_path_exists() -> None:
 
 def test_the_check_sees_paths() -> None:
     # The scanner must find what the stub and README name, or the test above proves nothing.
-    assert "CONTRIBUTING.md" in _named(TEMPLATE) and "docs/evidence.md" in _named(TEMPLATE)
+    assert "docs/cli.md" in _named("see docs/cli.md, then") and "CONTRIBUTING.md" in _named("CONTRIBUTING.md")
     assert {"docs/cli.md", "docs/lint.md"} <= _named(_sources()["README.md"])
     assert "docs/entry-format.md" in _named("see docs/entry-format.md.")
