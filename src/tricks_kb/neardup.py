@@ -62,7 +62,7 @@ def _compact(label: str) -> str:
     return "".join(re.findall(r"[a-z0-9]+", label.casefold()))
 
 
-def _labels(e: Entry) -> list[str]:
+def entry_labels(e: Entry) -> list[str]:
     t = e.trick
     if t is None:
         return []
@@ -86,8 +86,8 @@ def lexical_score(a: str, b: str) -> tuple[float, str]:
 def lexical_match(a: Entry, b: Entry) -> Match | None:
     """The closest pair of labels of two entries, if it crosses a lexical threshold."""
     best: Match | None = None
-    for la in _labels(a):
-        for lb in _labels(b):
+    for la in entry_labels(a):
+        for lb in entry_labels(b):
             if norm_label(la) == norm_label(lb):
                 continue  # identical labels are the blocking error TK022, not a warning
             score, how = lexical_score(la, lb)
