@@ -99,9 +99,9 @@ def test_bibtex_entry_type_follows_the_venue(venue: str, kind: str, field: str, 
 @pytest.mark.parametrize("which", ["fixture", "repository"])
 def test_catalog_bibtex_is_paper_ready(tricks: list[Trick], which: str) -> None:
     if which == "repository":
-        from tricks_kb.catalog import default_catalog_dir
+        from tricks_kb.settings import repo_root
 
-        tricks = list(load_catalog([default_catalog_dir()]).tricks.values())
+        tricks = list(load_catalog([repo_root() / "tricks"]).tricks.values())
     db = _parse_bibtex(to_bibtex(tricks))
     for key, e in db.entries.items():
         venue = e.fields.get("journal", "") + e.fields.get("booktitle", "")

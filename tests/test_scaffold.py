@@ -12,7 +12,7 @@ from tricks_kb.catalog import load_entry
 from tricks_kb.cli import main
 from tricks_kb.diagnostics import Severity
 from tricks_kb.lint import validate
-from tricks_kb.scaffold import ScaffoldError, new_entry
+from tricks_kb.scaffold import ScaffoldError, align_comments, new_entry
 
 
 @pytest.fixture
@@ -38,8 +38,10 @@ def test_stub_validates_without_errors(catalog: Path) -> None:
 def test_stub_has_symptoms_and_aligned_comments(catalog: Path) -> None:
     text = new_entry("a-rather-long-new-trick-id", catalog, today=dt.date(2026, 1, 2)).read_text(encoding="utf-8")
     entry = load_entry(catalog / "a-rather-long-new-trick-id.yaml")
-    assert entry.trick is not None and entry.trick.symptoms, "the stub asks for symptoms (they are searched)"
+    assert entry.trick is not None
     assert "\nsymptoms:" in text
+    assert align_comments("a: 1      # x\nbb: 22  # y\n    # own line\nccc: 3 # z\n") == (
+        "a: 1      # x\nbb: 22    # y\n    # own line\nccc: 3    # z\n")
     columns = {line.index(" # ") for line in text.splitlines() if " # " in line and not line.lstrip().startswith("#")}
     assert len(columns) == 1, f"comments start at several columns: {sorted(columns)}"
     assert "docs/entry-format.md" not in text  # points only at files that exist
@@ -66,3 +68,26 @@ def test_refuses_taken_or_malformed_ids(catalog: Path, trick_id: str, why: str, 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
     assert sorted(p.name for p in catalog.iterdir()) == before
+
+
+def test_stub_is_the_annotated_template_in_contributing(catalog: Path, repo_root: Path) -> None:
+    import re
+
+    from tricks_kb.catalog import SCHEMA_COMMENT
+
+    guide = (repo_root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    block = re.search(r"^## Annotated template\n.*?^```yaml\n(.*?)^```", guide, flags=re.M | re.S).group(1)
+    path = new_entry("gradient-noise", catalog, today=dt.date(2026, 1, 2))
+    want = align_comments(block.replace("{id}", "gradient-noise").replace("{name}", "Gradient noise")
+                          .replace("{year}", "2026").replace("{today}", "2026-01-02"))  # filled, realigned
+    written = path.read_text(encoding="utf-8")
+    assert written == want and written.splitlines()[0] == SCHEMA_COMMENT
+    assert "{" + "id}" not in written and "id: gradient-noise" in written
+
+
+def test_missing_template_is_a_clear_error(tmp_path: Path) -> None:
+    from tricks_kb.scaffold import template
+
+    (tmp_path / "CONTRIBUTING.md").write_text("# no template here\n", encoding="utf-8")
+    with pytest.raises(ScaffoldError, match="no YAML block under '## Annotated template'"):
+        template(tmp_path / "CONTRIBUTING.md")

@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from ..catalog import repo_root
-from ..scaffold import render_template
+from ..scaffold import ScaffoldError, stub_text
+from ..settings import repo_root
 from .contrib import repo_url
 from .text import md_link
 from .widgets import page_title
@@ -39,7 +39,10 @@ STEPS: list[tuple[str, str, str | None]] = [
 
 def template_text(today: dt.date | None = None) -> str:
     """The annotated template exactly as ``tricks-kb new`` writes it."""
-    return render_template(EXAMPLE_ID, "My new trick", today or dt.date.today())
+    try:
+        return stub_text(EXAMPLE_ID, "My new trick", today or dt.date.today())
+    except ScaffoldError as exc:
+        return f"# {exc}"
 
 
 def render() -> None:

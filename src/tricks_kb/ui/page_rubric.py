@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from ..catalog import repo_root
+from ..settings import repo_root
 
 RUBRIC = "docs/evidence.md"
 

@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import streamlit as st
 
 from ..evidence import grade_claims
+from ..filters import FILTER_NAMES, YEAR, Filters
+from ..render import grade_text
 from ..schema import Category, Domain, Trick, Verdict
+from ..search import LOOSEN_PROBE
 from . import nav, params
 from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries, start_engine
 from .text import escape_md, first_sentence, highlight_md, parse_year, snippet
-from .views import evidence_direction, grade_text
+from .views import evidence_direction
 from .widgets import badge_help, badge_line, focus_search, grade_badge, page_title
 
 K_QUERY = 10  # results per "show more" step
 K_BROWSE = 24  # cards on the first screen of the landing page (the rest one click away)
 K_MAX = 200
 GRADES = ["A", "B", "C", "D"]
-LIST_FILTERS = {  # url parameter -> (label, options, format)
+LIST_FILTERS = {  # filter name (URL parameter, session key f_<name>) -> (label, options, format)
     "category": ("Category", [c.value for c in Category], str),
     "verdict": ("Verdict", [v.value for v in Verdict], str),
     "grade": ("Evidence grade (best claim)", GRADES, grade_text),
     "domain": ("Domain", [d.value for d in Domain], str),
 }
 URL_FILTERS = (*LIST_FILTERS, "tag")  # list filters kept in the URL (tags: the catalog's own, see _list_filters)
-ENGINE_FILTERS = {"categories": "category", "verdicts": "verdict", "grades": "grade", "domains": "domain",
-                  "tags": "tag"}
-DID_YOU_MEAN = re.compile(r"[Dd]id you mean [“\"'](.+?)[”\"']")
-LOOSEN = re.compile(r"[Ll]oosen the (\w+) filter")
 STATUS_TEXT = {
     "missing": "has not been built",
     "stale": "is out of date with the catalog",
@@ -69,14 +67,14 @@ def _filters_sidebar() -> dict[str, object]:
     ymin, ymax = parse_year(params.get_str("year_min")), parse_year(params.get_str("year_max"))
     a = min(max(ymin or lo, lo), hi)
     b = max(min(ymax or hi, hi), a)
-    params.init_state("f_years", (a, b))
+    params.init_state(f"f_{YEAR}", (a, b))
     with st.sidebar:
         st.subheader("Filters")
         chosen: dict[str, object] = {}
         for name, (label, options, fmt) in lists.items():
             chosen[name] = st.multiselect(label, options, key=f"f_{name}", format_func=fmt)
         if lo < hi:
-            years = st.slider("Year of sources", min_value=lo, max_value=hi, key="f_years",
+            years = st.slider("Year of sources", min_value=lo, max_value=hi, key=f"f_{YEAR}",
                               help="Keep tricks with at least one source published in this range.")
         else:
             years = (lo, hi)
@@ -90,7 +88,7 @@ def _filters_sidebar() -> dict[str, object]:
 def _clear_filters(lo: int, hi: int) -> None:
     for name in URL_FILTERS:
         st.session_state[f"f_{name}"] = []
-    st.session_state["f_years"] = (lo, hi)
+    st.session_state[f"f_{YEAR}"] = (lo, hi)
 
 
 def _banner(engine: object, notice: str | None) -> None:
@@ -154,32 +152,30 @@ def _apply_query(text: str) -> None:
 
 
 def _loosen(name: str) -> None:
-    if name == "years":
-        st.session_state.pop("f_years", None)
-        st.session_state["f_years"] = _year_bounds()
-    elif name in ENGINE_FILTERS:
-        st.session_state[f"f_{ENGINE_FILTERS[name]}"] = []
+    if name == YEAR:
+        st.session_state.pop(f"f_{YEAR}", None)
+        st.session_state[f"f_{YEAR}"] = _year_bounds()
+    else:
+        st.session_state[f"f_{name}"] = []
 
 
-def _suggestions(suggestions: list[str]) -> None:
-    """Spelling and loosen-a-filter suggestions from the engine, each with a one-click button."""
-    for i, text in enumerate(suggestions):
-        spelled = DID_YOU_MEAN.search(text)
-        loosen = LOOSEN.search(text)
-        if spelled:
-            st.button(f"Search for “{escape_md(spelled.group(1))}” instead", key=f"sugg-{i}",
-                      on_click=_apply_query, args=(spelled.group(1),), icon=":material/spellcheck:")
-        elif loosen and loosen.group(1) in (*ENGINE_FILTERS, "years"):
-            st.button(escape_md(text), key=f"sugg-{i}", on_click=_loosen, args=(loosen.group(1),),
-                      icon=":material/filter_alt_off:")
-        else:
-            st.markdown("- " + escape_md(text))
+def _suggestions(resp: object) -> None:
+    """The engine's spelling correction and loosen-a-filter counts, each as a one-click button."""
+    corrected = getattr(resp, "corrected_query", None)
+    if corrected:
+        st.button(f"Search for “{escape_md(corrected)}” instead", key="sugg-spelling",
+                  on_click=_apply_query, args=(corrected,), icon=":material/spellcheck:")
+    for name, n in (getattr(resp, "loosen", None) or {}).items():
+        label = "year" if name == YEAR else LIST_FILTERS.get(name, (name,))[0].split(" (")[0].lower()
+        count = f"{n}{'+' if n >= LOOSEN_PROBE else ''}"
+        st.button(f"Loosen the {escape_md(label)} filter ({count} results without it)", key=f"sugg-{name}",
+                  on_click=_loosen, args=(name,), icon=":material/filter_alt_off:")
 
 
 def _empty(resp: object, chosen: dict[str, object]) -> None:
     st.info("No trick matches this search. Check the spelling, use fewer or other words, or loosen a filter.",
             icon=":material/search_off:")
-    _suggestions(list(getattr(resp, "suggestions", []) or []))
+    _suggestions(resp)
     active = [name for name, v in chosen.items() if v]
     if active:
         st.markdown("Active filters: " + ", ".join(escape_md(a.replace("_", " ")) for a in active) + ".")
@@ -218,13 +214,9 @@ def render() -> None:
     params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in URL_FILTERS},
                   "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
                   "year_max": str(chosen["year_max"]) if chosen["year_max"] else None})
-    params.remember({"s_q": query.strip(), "f_years": st.session_state.get("f_years"),
+    params.remember({"s_q": query.strip(), f"f_{YEAR}": st.session_state.get(f"f_{YEAR}"),
                      **{f"f_{k}": list(chosen[k]) for k in URL_FILTERS}})
-    from ..search import Filters
-
-    filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],
-                      domains=chosen["domain"], tags=chosen["tag"], year_min=chosen["year_min"],
-                      year_max=chosen["year_max"])
+    filters = Filters(**{name: chosen[name] for name in FILTER_NAMES})
     view = (query.strip(), repr(sorted((k, str(v)) for k, v in chosen.items())))
     if st.session_state.get("s_view") != view:  # a new query or filter starts from the first page again
         st.session_state["s_view"], st.session_state["s_more"] = view, 0
@@ -251,8 +243,9 @@ def render() -> None:
     else:
         st.caption(f"{len(hits)} results for “{escape_md(query[:80])}” ({escape_md(resp.mode)} search, "
                    f"{took_ms:.0f} ms), best first.")
-        _suggestions(list(resp.suggestions or []))
-    terms = " ".join((query, *_corrections(resp)))
+        _suggestions(resp)
+    corrected = getattr(resp, "corrected_query", None)
+    terms = " ".join((query, corrected or ""))  # a corrected word is highlighted like a typed one
     for hit in hits:
         _card(hit, query, terms, tricks)
     if more:
@@ -261,11 +254,3 @@ def render() -> None:
 
 def _show_more() -> None:
     st.session_state["s_more"] = st.session_state.get("s_more", 0) + 1
-
-
-def _corrections(resp: object) -> list[str]:
-    """The corrected query, when the engine corrected a misspelling (highlighted alongside the typed words)."""
-    corrected = getattr(resp, "corrected_query", None)
-    if corrected:
-        return [str(corrected)]
-    return [m.group(1) for text in (getattr(resp, "suggestions", None) or []) if (m := DID_YOU_MEAN.search(text))]

@@ -7,22 +7,16 @@ import json
 import pandas as pd
 import streamlit as st
 
+from ..catalog import close_ids, resolve_id
 from ..evidence import BASE_POINTS, GRADE_THRESHOLDS, best_grade, grade_claims
 from ..export import trick_bibtex, trick_record
+from ..render import source_links
 from ..schema import Trick
 from . import nav
 from .contrib import edit_issue_url, entry_file_url, repo_url
 from .resources import get_tricks
 from .text import escape_md, escape_md_block, md_link
-from .views import (
-    claim_rows,
-    close_ids,
-    evidence_direction,
-    evidence_groups,
-    resolve_id,
-    source_links,
-    verdict_support,
-)
+from .views import claim_rows, evidence_direction, evidence_groups, verdict_support
 from .widgets import badges, grade_badge, page_title, scroll_to_top, trick_link
 
 PICK_KEY = "t_pick"
