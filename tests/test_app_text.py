@@ -140,3 +140,19 @@ def test_landscape_rows_and_counts(search_engine):
 def test_highlight_never_bolds_stopwords():
     assert highlight_md("You should not use it here", "should we use it") == "You should not **use** it here"
     assert highlight_md("Which one", "which") == "Which one"
+
+
+def test_magnitudes_print_with_sensible_precision():
+    from tricks_kb.schema import Claim
+    from tricks_kb.ui.views import magnitude_short, number_text
+
+    assert [number_text(v) for v in (1.1, 1.0, -0.5, 0.00321, 12000.0, 1234.56)] == [
+        "1.1", "1", "-0.5", "0.00321", "12,000", "1,235"]
+    claim = Claim.model_validate({"statement": "s", "effect": "helps", "setting": {"task": "t"},
+                                  "evidence": "ablation", "sources": ["a"],
+                                  "magnitude": {"metric": "speedup", "value": 1.1, "unit": "x",
+                                                "baseline": "AdamW"}})
+    assert magnitude_short(claim) == "1.1x (speedup, vs AdamW)"
+    claim = claim.model_copy(update={"magnitude": claim.magnitude.model_copy(
+        update={"value": 1.5, "unit": "percentage points", "baseline": None})})
+    assert magnitude_short(claim) == "+1.5 percentage points (speedup)"
