@@ -8,6 +8,8 @@ cannot be controlled evidence. A verdict is accepted only when its requirements 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .schema import Claim, Effect, EvidenceKind, Source, Trick, Verdict
@@ -38,6 +40,9 @@ GRADES = ("A", "B", "C", "D")
 GRADE_LABELS = {"A": "high", "B": "moderate", "C": "low", "D": "very low"}
 GRADE_THRESHOLDS = (("A", 8), ("B", 6), ("C", 4))
 CONTRARY = (Effect.hurts, Effect.no_effect)
+PROPOSER_RUN = "proposer-run"
+# Designs that are experiments: only these can show "controlled evidence of no effect" (debunked).
+CONTROLLED_KINDS = (EvidenceKind.multi_workload_benchmark, EvidenceKind.controlled_study, EvidenceKind.ablation)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class ClaimGrade:
     grade: str
     points: int
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    independent: bool = False  # earned the replication bonus (2+ groups with no shared author)
 
     @property
     def label(self) -> str:
@@ -58,27 +64,117 @@ def at_least(grade: str, floor: str) -> bool:
     return GRADES.index(grade) <= GRADES.index(floor)
 
 
+# Letters NFKD does not split into a base letter and an accent.
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE",
+                       "ı": "i"})
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.replace("-", " ")).split())
+
+
 def first_author_surname(source: Source) -> str:
-    """Lower-cased surname of the first author ('' if blank): the proxy for an independent group."""
-    first = source.authors[0].strip()
-    return first.split()[-1].casefold() if first else ""
+    """Lower-cased surname of the first author ('' if blank): the fallback proxy for a group."""
+    first = _plain(source.authors[0])
+    return first.split()[-1] if first else ""
 
 
-def independent_sources(claim: Claim, sources: dict[str, Source]) -> int:
-    """Count the claim's sources with distinct first authors (independent groups, roughly)."""
-    found = {first_author_surname(sources[k]) for k in claim.sources if k in sources}
-    return len(found)
+def author_key(name: str) -> str:
+    """A name normalised for comparison: 'given-initial surname' ('Ilya Loshchilov' -> 'i loshchilov').
+
+    Accents, case and punctuation are ignored; a bare surname stays a bare surname (the fallback)."""
+    words = _plain(name).split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return f"{words[0][0]} {words[-1]}"
 
 
-def grade_claim(claim: Claim, sources: dict[str, Source]) -> ClaimGrade:
-    """Grade one claim A (high) to D (very low) and explain each step."""
+def _author_keys(source: Source) -> set[str]:
+    return {k for k in (author_key(a) for a in source.authors) if k}
+
+
+def shared_authors(a: Source, b: Source) -> set[str]:
+    """Authors two sources have in common (normalised); a bare surname matches any given name."""
+    ka, kb = _author_keys(a), _author_keys(b)
+    common = ka & kb
+    bare_a = {k for k in ka if " " not in k}
+    bare_b = {k for k in kb if " " not in k}
+    common |= {k for k in kb if k.split()[-1] in bare_a} | {k for k in ka if k.split()[-1] in bare_b}
+    return common
+
+
+def is_proposer_source(key: str, sources: dict[str, Source], introduced_by: str | None) -> bool:
+    """True when ``key`` is the introducing source or shares an author with it."""
+    if introduced_by is None or introduced_by not in sources or key not in sources:
+        return False
+    return key == introduced_by or bool(shared_authors(sources[key], sources[introduced_by]))
+
+
+def independent_groups(claim: Claim, sources: dict[str, Source],
+                       introduced_by: str | None = None) -> list[list[str]]:
+    """The claim's sources grouped so that no two groups share an author.
+
+    The introducing source joins the grouping even when the claim does not cite it, so two papers
+    each sharing an author with the proposers count as one group, not as independent replications."""
+    keys = [k for k in dict.fromkeys(claim.sources) if k in sources]
+    nodes = keys + ([introduced_by] if introduced_by in sources and introduced_by not in keys else [])
+    parent = {k: k for k in nodes}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1:]:
+            if shared_authors(sources[a], sources[b]):
+                parent[find(b)] = find(a)
+    groups: dict[str, list[str]] = {}
+    for k in keys:
+        groups.setdefault(find(k), []).append(k)
+    return list(groups.values())
+
+
+def independent_sources(claim: Claim, sources: dict[str, Source], introduced_by: str | None = None) -> int:
+    """Number of independent groups (no shared author, none shared with the proposers) behind a claim."""
+    return len(independent_groups(claim, sources, introduced_by))
+
+
+def _independence_note(claim: Claim, sources: dict[str, Source], introduced_by: str | None,
+                       groups: list[list[str]]) -> str | None:
+    if introduced_by is None or introduced_by not in sources:
+        return None
+    proposer = [k for k in claim.sources if is_proposer_source(k, sources, introduced_by)]
+    others = [k for k in claim.sources if k in sources and k not in proposer]
+    if not others:
+        return f"proposers' own study ({', '.join(proposer)} is or shares an author with '{introduced_by}')"
+    note = f"independent of the proposers ('{introduced_by}'): {', '.join(others)} share no author with it"
+    return note
+
+
+def grade_claim(claim: Claim, sources: dict[str, Source], introduced_by: str | None = None) -> ClaimGrade:
+    """Grade one claim A (high) to D (very low) and explain each step.
+
+    ``introduced_by`` is the key of the entry's introducing source: it decides which sources count as
+    independent replications."""
     kind = claim.evidence
     points = BASE_POINTS[kind]
     reasons = [f"starts at {points} for {kind.value}"]
-    n_indep = independent_sources(claim, sources)
-    if n_indep >= 2:
+    groups = independent_groups(claim, sources, introduced_by)
+    note = _independence_note(claim, sources, introduced_by, groups)
+    if len(groups) >= 2:
         points += REPLICATION_BONUS
-        reasons.append(f"+{REPLICATION_BONUS}: replicated by {n_indep} independent sources")
+        shown = " | ".join(", ".join(g) for g in groups)
+        reasons.append(f"+{REPLICATION_BONUS}: replicated by {len(groups)} independent groups "
+                       f"with no shared author ({shown})")
+    elif len(claim.sources) >= 2:
+        reasons.append("no replication bonus: its sources share authors (one group: "
+                       + ", ".join(claim.sources) + ")")
+    if note:
+        reasons.append(note)
     if (
         kind is not EvidenceKind.multi_workload_benchmark
         and claim.workloads is not None
@@ -87,12 +183,18 @@ def grade_claim(claim: Claim, sources: dict[str, Source]) -> ClaimGrade:
         points += BREADTH_BONUS
         reasons.append(f"+{BREADTH_BONUS}: {claim.workloads} workloads")
     downs = [r.value for r in claim.rate_down]
+    if claim.equal_tuning and PROPOSER_RUN in downs:
+        downs.remove(PROPOSER_RUN)
+        reasons.append("proposer-run not applied: the study shows equal tuning of its baselines")
     if claim.seeds == 1 and "single-seed" not in downs:
         downs.append("single-seed")
     counted = downs[:RATE_DOWN_MAX_REASONS]
     if counted:
         points -= RATE_DOWN_STEP * len(counted)
         reasons.append(f"-{RATE_DOWN_STEP * len(counted)}: rated down for {', '.join(counted)}")
+    if len(downs) > RATE_DOWN_MAX_REASONS:
+        reasons.append(f"not counted (at most {RATE_DOWN_MAX_REASONS} reasons): "
+                       + ", ".join(downs[RATE_DOWN_MAX_REASONS:]))
     cap = CAPS.get(kind)
     if cap is not None and points > cap:
         points = cap
@@ -102,12 +204,12 @@ def grade_claim(claim: Claim, sources: dict[str, Source]) -> ClaimGrade:
         if points >= threshold:
             grade = letter
             break
-    return ClaimGrade(grade=grade, points=points, reasons=tuple(reasons))
+    return ClaimGrade(grade=grade, points=points, reasons=tuple(reasons), independent=len(groups) >= 2)
 
 
 def grade_claims(trick: Trick) -> list[ClaimGrade]:
     """Grade every claim of a trick, in order."""
-    return [grade_claim(c, trick.sources) for c in trick.claims]
+    return [grade_claim(c, trick.sources, trick.introduced_by) for c in trick.claims]
 
 
 def best_grade(trick: Trick) -> str:
