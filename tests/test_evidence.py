@@ -183,3 +183,11 @@ def test_proposer_run_stacks_with_unequal_tuning_within_the_cap() -> None:
     c = claim("controlled-study", sources=("p",), rate_down=["proposer-run", "unequal-tuning", "single-task"])
     g = grade_claim(c, DOC_SOURCES, introduced_by="p")
     assert g.points == 6 - 4 and any("not counted" in r and "single-task" in r for r in g.reasons)
+
+
+def test_et_al_is_not_an_author() -> None:
+    from tricks_kb.evidence import shared_authors
+
+    a = Source(title="A", authors=["Ann Alpha", "et al."], year=2020, kind="paper", arxiv="2001.00011")
+    b = Source(title="B", authors=["Bob Beta", "et al."], year=2021, kind="paper", arxiv="2101.00012")
+    assert not shared_authors(a, b)

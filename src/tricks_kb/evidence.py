@@ -92,8 +92,12 @@ def author_key(name: str) -> str:
     return f"{words[0][0]} {words[-1]}"
 
 
+# Placeholders in truncated author lists ("et al."): they name nobody.
+_NOT_NAMES = {"et al", "al", "others", "and others"}
+
+
 def _author_keys(source: Source) -> set[str]:
-    return {k for k in (author_key(a) for a in source.authors) if k}
+    return {author_key(a) for a in source.authors if _plain(a) and _plain(a) not in _NOT_NAMES}
 
 
 def shared_authors(a: Source, b: Source) -> set[str]:
@@ -143,16 +147,21 @@ def independent_sources(claim: Claim, sources: dict[str, Source], introduced_by:
     return len(independent_groups(claim, sources, introduced_by))
 
 
-def _independence_note(claim: Claim, sources: dict[str, Source], introduced_by: str | None,
-                       groups: list[list[str]]) -> str | None:
+def _independence_note(claim: Claim, sources: dict[str, Source], introduced_by: str | None) -> str | None:
     if introduced_by is None or introduced_by not in sources:
         return None
     proposer = [k for k in claim.sources if is_proposer_source(k, sources, introduced_by)]
     others = [k for k in claim.sources if k in sources and k not in proposer]
     if not others:
-        return f"proposers' own study ({', '.join(proposer)} is or shares an author with '{introduced_by}')"
-    note = f"independent of the proposers ('{introduced_by}'): {', '.join(others)} share no author with it"
-    return note
+        how = ", ".join(f"{k} (the introducing source)" if k == introduced_by else f"{k} (shares an author with it)"
+                        for k in proposer)
+        return f"proposers' own study: {how}"
+    authors_note = (f"{', '.join(others)} {'has' if len(others) == 1 else 'have'} no author in common with "
+                    f"'{introduced_by}'")
+    if any(r.value == PROPOSER_RUN for r in claim.rate_down):
+        return (f"{authors_note}, but the study is marked proposer-run (for example a benchmark entry "
+                "submitted by the method's own authors)")
+    return f"independent of the proposers: {authors_note}"
 
 
 def grade_claim(claim: Claim, sources: dict[str, Source], introduced_by: str | None = None) -> ClaimGrade:
@@ -164,7 +173,7 @@ def grade_claim(claim: Claim, sources: dict[str, Source], introduced_by: str | N
     points = BASE_POINTS[kind]
     reasons = [f"starts at {points} for {kind.value}"]
     groups = independent_groups(claim, sources, introduced_by)
-    note = _independence_note(claim, sources, introduced_by, groups)
+    note = _independence_note(claim, sources, introduced_by)
     if len(groups) >= 2:
         points += REPLICATION_BONUS
         shown = " | ".join(", ".join(g) for g in groups)
