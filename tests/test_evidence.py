@@ -173,7 +173,7 @@ def test_a_follow_up_by_the_proposers_is_not_a_replication() -> None:
 def test_show_explains_independence_and_proposer_run() -> None:
     g = grade_claim(claim("controlled-study", sources=("p", "x")), DOC_SOURCES, introduced_by="p")
     text = " ".join(g.reasons)
-    assert "independent groups" in text and "p | x" in text and "independent of the proposers" in text
+    assert "independent sources" in text and "p | x" in text and "independent of the proposers" in text
     lifted = grade_claim(claim("controlled-study", sources=("p",), rate_down=["proposer-run"], equal_tuning=True),
                          DOC_SOURCES, introduced_by="p")
     assert any("not applied" in r for r in lifted.reasons) and lifted.points == 6

@@ -82,3 +82,14 @@ def test_cli_writes_each_format(tmp_path: Path, catalog_dir: Path, capsys) -> No
         assert main(["--catalog", str(catalog_dir), "export", "--format", fmt, "-o", str(out)]) == 0
         check(out.read_text(encoding="utf-8"))
     assert "wrote" in capsys.readouterr().err
+
+
+def test_exports_carry_the_origin(tricks: list[Trick]) -> None:
+    by_id = {r["id"]: r for r in json.loads(to_json(tricks))}
+    kd = by_id["knowledge-distillation"]
+    assert kd["introduced_by"] == "hinton2015" and kd["introduced_by_source"]["arxiv"] == "1503.02531"
+    assert "origin" in by_id["check-initial-loss"] and "introduced_by_source" not in by_id["check-initial-loss"]
+    assert all(isinstance(c["independent"], bool) for c in kd["claims"])
+    rows = list(csv.DictReader(io.StringIO(to_csv(tricks))))
+    assert {r["introduced_by"] for r in rows if r["trick_id"] == "knowledge-distillation"} == {"hinton2015"}
+    assert all(r["introduced_by"].startswith("origin: ") for r in rows if r["trick_id"] == "check-initial-loss")

@@ -177,8 +177,8 @@ def grade_claim(claim: Claim, sources: dict[str, Source], introduced_by: str | N
     if len(groups) >= 2:
         points += REPLICATION_BONUS
         shown = " | ".join(", ".join(g) for g in groups)
-        reasons.append(f"+{REPLICATION_BONUS}: replicated by {len(groups)} independent groups "
-                       f"with no shared author ({shown})")
+        reasons.append(f"+{REPLICATION_BONUS}: replicated by {len(groups)} independent sources "
+                       f"(groups with no shared author: {shown})")
     elif len(claim.sources) >= 2:
         reasons.append("no replication bonus: its sources share authors (one group: "
                        + ", ".join(claim.sources) + ")")
