@@ -40,6 +40,8 @@ sources:
     year: {year}
     kind: blog                 # paper / benchmark / blog / docs / talk / book / code
     url: https://example.org/REPLACE   # or arxiv: "2101.00001" (quoted) or doi: "10...."
+introduced_by: replace_me      # the source that introduced the trick, or instead
+                               #   origin: folklore practice, no single origin   (exactly one, TK032)
 verdict: folklore              # established / promising / contested / folklore / debunked
 verdict_reason: >-
   REPLACE why the evidence supports this verdict.
