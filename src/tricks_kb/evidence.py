@@ -117,13 +117,9 @@ def is_proposer_source(key: str, sources: dict[str, Source], introduced_by: str 
     return key == introduced_by or bool(shared_authors(sources[key], sources[introduced_by]))
 
 
-def independent_groups(claim: Claim, sources: dict[str, Source],
-                       introduced_by: str | None = None) -> list[list[str]]:
-    """The claim's sources grouped so that no two groups share an author.
-
-    The introducing source joins the grouping even when the claim does not cite it, so two papers
-    each sharing an author with the proposers count as one group, not as independent replications."""
-    keys = [k for k in dict.fromkeys(claim.sources) if k in sources]
+def author_groups(keys: list[str], sources: dict[str, Source], introduced_by: str | None = None) -> list[list[str]]:
+    """``keys`` grouped so that no two groups share an author (the introducing source joins the grouping)."""
+    keys = [k for k in dict.fromkeys(keys) if k in sources]
     nodes = keys + ([introduced_by] if introduced_by in sources and introduced_by not in keys else [])
     parent = {k: k for k in nodes}
 
@@ -140,6 +136,15 @@ def independent_groups(claim: Claim, sources: dict[str, Source],
     for k in keys:
         groups.setdefault(find(k), []).append(k)
     return list(groups.values())
+
+
+def independent_groups(claim: Claim, sources: dict[str, Source],
+                       introduced_by: str | None = None) -> list[list[str]]:
+    """The claim's sources grouped so that no two groups share an author.
+
+    The introducing source joins the grouping even when the claim does not cite it, so two papers
+    each sharing an author with the proposers count as one group, not as independent replications."""
+    return author_groups(list(claim.sources), sources, introduced_by)
 
 
 def independent_sources(claim: Claim, sources: dict[str, Source], introduced_by: str | None = None) -> int:

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ..evidence import GRADE_LABELS, best_grade, first_author_surname, grade_claims, supported_verdicts
+from ..evidence import GRADE_LABELS, author_groups, best_grade, grade_claims, supported_verdicts
 from ..schema import Category, Claim, Source, Trick, Verdict
 
 VERDICT_COLORS = {
@@ -186,9 +186,9 @@ def _jitter(trick_id: str, axis: str, width: float) -> float:
     return (digest[0] / 255 - 0.5) * width
 
 
-def distinct_first_authors(t: Trick) -> int:
-    """Number of the trick's sources with distinct first authors (independent groups, roughly)."""
-    return len({first_author_surname(s) for s in t.sources.values()} - {""})
+def independent_source_groups(t: Trick) -> int:
+    """Number of author groups among the trick's sources (no shared author between groups; docs/evidence.md)."""
+    return len(author_groups(list(t.sources), t.sources, t.introduced_by))
 
 
 def landscape_rows(tricks: dict[str, Trick]) -> list[dict[str, Any]]:
@@ -197,7 +197,7 @@ def landscape_rows(tricks: dict[str, Trick]) -> list[dict[str, Any]]:
     for t in tricks.values():
         grades = grade_claims(t)
         points = max((g.points for g in grades), default=0)
-        indep = distinct_first_authors(t)
+        indep = independent_source_groups(t)
         rows.append({
             "id": t.id,
             "name": t.name,
