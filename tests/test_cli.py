@@ -85,4 +85,4 @@ def test_show_names_the_origin_and_who_ran_each_study(catalog_dir, capsys: pytes
     # Müller et al. shares an author (Hinton) with the introducing paper: the name is matched after normalising
     assert "muller2019 (shares an author with it)" in out
     assert "independent of the proposers: beyer2022 has no author in common with 'hinton2015'" in out
-    assert "rated down for single-task, proposer-run" in out
+    assert "rated down for single-task (one task), proposer-run (run by the method's own proposers)" in out

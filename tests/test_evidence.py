@@ -179,6 +179,13 @@ def test_show_explains_independence_and_proposer_run() -> None:
     assert any("not applied" in r for r in lifted.reasons) and lifted.points == 6
 
 
+def test_every_rate_down_reason_is_explained() -> None:
+    from tricks_kb.evidence import RATE_DOWN_MEANING
+    from tricks_kb.schema import RateDown
+
+    assert set(RATE_DOWN_MEANING) == {r.value for r in RateDown}
+
+
 def test_proposer_run_stacks_with_unequal_tuning_within_the_cap() -> None:
     c = claim("controlled-study", sources=("p",), rate_down=["proposer-run", "unequal-tuning", "single-task"])
     g = grade_claim(c, DOC_SOURCES, introduced_by="p")

@@ -41,6 +41,18 @@ GRADE_LABELS = {"A": "high", "B": "moderate", "C": "low", "D": "very low"}
 GRADE_THRESHOLDS = (("A", 8), ("B", 6), ("C", 4))
 CONTRARY = (Effect.hurts, Effect.no_effect)
 PROPOSER_RUN = "proposer-run"
+# What each rate-down reason means, shown by `show` next to the reason (docs/evidence.md, section 2).
+RATE_DOWN_MEANING = {
+    "single-seed": "one seed",
+    "weak-baseline": "untuned or weak baseline",
+    "single-scale": "one model scale",
+    "single-task": "one task",
+    "bundled-changes": "several changes at once",
+    "unequal-tuning": "baselines tuned with less effort",
+    "indirect": "evidence about a neighbouring question",
+    "inconsistent": "results disagree across settings",
+    "proposer-run": "run by the method's own proposers",
+}
 # Designs that are experiments: only these can show "controlled evidence of no effect" (debunked).
 CONTROLLED_KINDS = (EvidenceKind.multi_workload_benchmark, EvidenceKind.controlled_study, EvidenceKind.ablation)
 
@@ -205,7 +217,8 @@ def grade_claim(claim: Claim, sources: dict[str, Source], introduced_by: str | N
     counted = downs[:RATE_DOWN_MAX_REASONS]
     if counted:
         points -= RATE_DOWN_STEP * len(counted)
-        reasons.append(f"-{RATE_DOWN_STEP * len(counted)}: rated down for {', '.join(counted)}")
+        explained = ", ".join(f"{r} ({RATE_DOWN_MEANING[r]})" for r in counted)
+        reasons.append(f"-{RATE_DOWN_STEP * len(counted)}: rated down for {explained}")
     if len(downs) > RATE_DOWN_MAX_REASONS:
         reasons.append(f"not counted (at most {RATE_DOWN_MAX_REASONS} reasons): "
                        + ", ".join(downs[RATE_DOWN_MAX_REASONS:]))
