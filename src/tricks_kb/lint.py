@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .catalog import SCHEMA_COMMENT, Catalog, Entry, default_catalog_dir, discover, load_entry, norm_label
+from . import settings
+from .catalog import SCHEMA_COMMENT, Catalog, Entry, discover, load_entry, norm_label
 from .diagnostics import Problem
-from .evidence import CONTRARY, CONTROLLED_KINDS, PROPOSER_RUN, is_proposer_source, verdict_problems
-from .schema import Effect, EvidenceKind, RateDown, Trick
-from .urls import unstable_url
+from .evidence import verdict_problems
+from .schema import Trick
 
 STALE_AFTER_DAYS = 730
 
@@ -112,99 +112,24 @@ def _verdict_supported(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
                                "run `tricks-kb show " + t.id + "` to see each claim's grade", key=False)
 
 
-@rule("related-unique", "TK030", "entry", "A related id is listed once and is not the entry itself.")
-def _related_unique(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    seen: set[str] = set()
+@rule("related-not-self", "TK023", "entry", "A related link does not name the entry itself.")
+def _related_not_self(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
     for i, r in enumerate(t.related):
         if r.id == t.id:
             yield e.loaded.problem(("related", i, "id"), "TK023", "an entry cannot be related to itself", None,
                                    key=False)
-        elif r.id in seen:
+
+
+@rule("related-unique", "TK030", "entry", "A related id is listed once.")
+def _related_unique(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
+    seen: set[str] = set()
+    for i, r in enumerate(t.related):
+        if r.id == t.id:
+            continue  # related-not-self reports it
+        if r.id in seen:
             yield e.loaded.problem(("related", i, "id"), "TK030", f"related id '{r.id}' is listed twice",
                                    "keep one link with the most specific type", key=False)
         seen.add(r.id)
-
-
-@rule("origin-declared", "TK032", "entry",
-      "Exactly one of introduced_by (a key of the entry's sources) and origin (why there is no single origin).")
-def _origin_declared(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    if t.introduced_by and t.origin:
-        yield e.loaded.problem(("origin",), "TK032", "both introduced_by and origin are set",
-                               "keep introduced_by when one source introduced the trick, else keep origin")
-    elif not t.introduced_by and not t.origin:
-        yield Problem(e.path, 1, 1, "TK032", "neither introduced_by nor origin is set",
-                      "add `introduced_by: <source key>` (the paper that introduced the trick) or "
-                      "`origin: folklore practice, no single origin`")
-    elif t.introduced_by and t.introduced_by not in t.sources:
-        yield e.loaded.problem(("introduced_by",), "TK032",
-                               f"introduced_by '{t.introduced_by}' is not a key of this entry's sources",
-                               f"add that source under `sources:` or use one of: {', '.join(t.sources)}",
-                               key=False)
-
-
-@rule("contested-both-sides", "TK033", "entry",
-      "A contested entry has a 'helps' claim and a 'hurts' or 'no-effect' claim, each with its source.")
-def _contested_both_sides(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    if t.verdict.value != "contested":
-        return
-    helps = any(c.effect is Effect.helps and c.sources for c in t.claims)
-    contra = any(c.effect in CONTRARY and c.sources for c in t.claims)
-    missing = [side for side, ok in (("'helps'", helps), ("'hurts' or 'no-effect'", contra)) if not ok]
-    if missing:
-        yield e.loaded.problem(("verdict",), "TK033",
-                               f"verdict 'contested' needs a claim on each side; no {' and no '.join(missing)} claim",
-                               "add the missing side with its source, or choose another verdict "
-                               "('mixed' results qualify a claim, they do not contradict it)", key=False)
-
-
-@rule("debunked-controlled", "TK034", "entry",
-      "A debunked entry cites controlled evidence (benchmark, controlled study or ablation) of no effect.")
-def _debunked_controlled(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    if t.verdict.value != "debunked":
-        return
-    if not any(c.effect in CONTRARY and c.evidence in CONTROLLED_KINDS for c in t.claims):
-        kinds = ", ".join(k.value for k in CONTROLLED_KINDS)
-        yield e.loaded.problem(("verdict",), "TK034",
-                               "verdict 'debunked' needs a 'no-effect' or 'hurts' claim from controlled evidence",
-                               f"cite the controlled study of no effect (evidence: {kinds}) or choose another verdict",
-                               key=False)
-
-
-_COMPARISONS = (EvidenceKind.multi_workload_benchmark, EvidenceKind.controlled_study, EvidenceKind.ablation,
-                EvidenceKind.single_comparison)
-
-
-@rule("proposer-run-marked", "TK036", "entry",
-      "A comparison whose every source is the introducing paper or shares an author with it is rated down "
-      "'proposer-run', unless it carries equal_tuning: true.")
-def _proposer_run_marked(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    for i, c in enumerate(t.claims):
-        downs = set(c.rate_down)
-        if c.equal_tuning and RateDown.unequal_tuning in downs:
-            yield e.loaded.problem(("claims", i, "equal_tuning"), "TK036",
-                                   f"claims[{i}] says both equal_tuning: true and unequal-tuning",
-                                   "keep the one the study supports", key=False)
-        if c.evidence not in _COMPARISONS or c.equal_tuning or RateDown(PROPOSER_RUN) in downs:
-            continue
-        if t.introduced_by and all(is_proposer_source(k, t.sources, t.introduced_by) for k in c.sources):
-            yield e.loaded.problem(("claims", i, "sources"), "TK036",
-                                   f"claims[{i}] rests only on the proposers' own study "
-                                   f"({', '.join(c.sources)}, introduced_by '{t.introduced_by}') "
-                                   "but is not rated down 'proposer-run'",
-                                   "add `proposer-run` to its rate_down, or `equal_tuning: true` when the paper "
-                                   "shows its baselines were tuned with equal effort (and say so in the statement)",
-                                   key=False)
-
-
-@rule("stable-urls", "TK104", "entry",
-      "Source URLs are stable identifiers: no branch names in code-host links, no 'stable'/'latest' docs paths.")
-def _stable_urls(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    for key, s in t.sources.items():
-        found = unstable_url(s.url) if s.url else None
-        if found:
-            what, fix = found
-            yield e.loaded.problem(("sources", key, "url"), "TK104",
-                                   f"URL of source '{key}' is not a stable identifier: {what}", fix, key=False)
 
 
 @rule("schema-comment", "TK102", "entry", "The first line points editors at the JSON Schema.")
@@ -297,44 +222,17 @@ def _sources_consistent(entries: list[Entry], valid: list[Entry], today: dt.date
                                            "check the paper and make both entries cite it the same way")
 
 
-def _same_paper(a, b) -> bool:
-    if a.arxiv and b.arxiv:
-        return a.arxiv.split("v")[0] == b.arxiv.split("v")[0]
-    if a.doi and b.doi:
-        return a.doi.lower() == b.doi.lower()
-    if a.url and b.url and a.url.rstrip("/") == b.url.rstrip("/"):
-        return True
-    return norm_label(a.title) == norm_label(b.title)
+class RuleError(AssertionError):
+    """A rule emitted a code other than the one it declares (a bug in the rule, not in the catalog)."""
 
 
-def _strong_ids(s) -> list[str]:
-    return [x for x in (f"arXiv:{s.arxiv.split('v')[0]}" if s.arxiv else None,
-                        f"doi:{s.doi.lower()}" if s.doi else None) if x]
-
-
-@rule("source-keys-unique", "TK035", "catalog",
-      "A source key names the same paper in every entry, and one paper has one key across the catalog.")
-def _source_keys_unique(entries: list[Entry], valid: list[Entry], today: dt.date) -> Iterable[Problem]:
-    by_key: dict[str, tuple[Entry, object]] = {}
-    by_id: dict[str, tuple[Entry, str]] = {}
-    for e in valid:
-        assert e.trick is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
-        for key, s in e.trick.sources.items():
-            if key in by_key and not _same_paper(by_key[key][1], s):
-                other = by_key[key][0]
-                yield e.loaded.problem(("sources", key), "TK035",
-                                       f"source key '{key}' names a different paper in {other.path} "
-                                       f"('{by_key[key][1].title}')",
-                                       "give this paper its own key, e.g. surname + year + a title word")
-            by_key.setdefault(key, (e, s))
-            for ident in _strong_ids(s):
-                if ident in by_id and by_id[ident][1] != key:
-                    other, okey = by_id[ident]
-                    yield e.loaded.problem(("sources", key), "TK035",
-                                           f"{ident} is cited as '{key}' here but as '{okey}' in {other.path}",
-                                           f"use one key for one paper everywhere: rename '{key}' to '{okey}'"
-                                           " (or the other way round)")
-                by_id.setdefault(ident, (e, key))
+def run_rule(r: Rule, *args: object) -> list[Problem]:
+    """The problems of one rule; each must carry the rule's declared code."""
+    out = list(r.check(*args))
+    for p in out:
+        if p.code != r.code:
+            raise RuleError(f"rule '{r.name}' declares {r.code} but emitted {p.code}: {p.message}")
+    return out
 
 
 def lint_catalog(catalog: Catalog, today: dt.date | None = None) -> list[Problem]:
@@ -344,10 +242,20 @@ def lint_catalog(catalog: Catalog, today: dt.date | None = None) -> list[Problem
     valid = [e for e in catalog.entries if e.trick is not None]
     for e in valid:
         for r in ENTRY_RULES:
-            problems.extend(r.check(e, e.trick, today))
+            problems.extend(run_rule(r, e, e.trick, today))
     for r in CATALOG_RULES:
-        problems.extend(r.check(catalog.entries, valid, today))
+        problems.extend(run_rule(r, catalog.entries, valid, today))
     return problems
+
+
+@dataclass
+class Checked:
+    """A validation run: problems in the named files, how many files, and the catalog it loaded (once)."""
+
+    problems: list[Problem]
+    files: int
+    catalog: Catalog
+    shown: set[str]  # display paths of the named files
 
 
 def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
@@ -357,7 +265,14 @@ def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
     Cross-entry rules see every catalog file, but only problems in the named files are returned.
     Returns (problems, number of files checked).
     """
-    folder = catalog_dir or default_catalog_dir()
+    res = check_files(paths, catalog_dir, today)
+    return res.problems, res.files
+
+
+def check_files(paths: list[Path] | None = None, catalog_dir: Path | None = None,
+                today: dt.date | None = None) -> Checked:
+    """``validate``, keeping the loaded catalog for further checks (the near-duplicate guard)."""
+    folder = catalog_dir or settings.catalog_dir()
     targets = discover(paths or [folder])
     context = discover([folder]) if folder.is_dir() else []
     target_keys = {p.resolve() for p in targets}
@@ -368,4 +283,7 @@ def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
     catalog = Catalog([load_entry(p) for p in ordered])
     shown = {e.path for e, p in zip(catalog.entries, ordered, strict=True) if p.resolve() in target_keys}
     problems = [p for p in lint_catalog(catalog, today) if p.path in shown]
-    return problems, len(targets)
+    return Checked(problems, len(targets), catalog, shown)
+
+
+from . import lint_rubric  # noqa: E402, F401  # registers the rubric v2 rules (TK032-TK036, TK104)
