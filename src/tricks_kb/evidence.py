@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .schema import Claim, Effect, EvidenceKind, Source, Trick, Verdict
 
@@ -108,8 +109,13 @@ def author_key(name: str) -> str:
 _NOT_NAMES = {"et al", "al", "others", "and others"}
 
 
-def _author_keys(source: Source) -> set[str]:
-    return {author_key(a) for a in source.authors if _plain(a) and _plain(a) not in _NOT_NAMES}
+@lru_cache(maxsize=4096)
+def _keys_of(authors: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(author_key(a) for a in authors if _plain(a) and _plain(a) not in _NOT_NAMES)
+
+
+def _author_keys(source: Source) -> frozenset[str]:
+    return _keys_of(tuple(source.authors))
 
 
 def shared_authors(a: Source, b: Source) -> set[str]:
