@@ -25,14 +25,22 @@ def norm_label(text: str) -> str:
 
 
 def repo_root() -> Path:
-    """The project folder: $TRICKS_KB_HOME, else the checkout this package lives in, else the cwd."""
+    """The project folder, the one place that decides where tricks/, index/ and docs/ are.
+
+    In order: $TRICKS_KB_HOME; the clone around the current directory (the directory itself or its git
+    root, when it has a tricks/ folder); the checkout this package lives in; the catalog, index and
+    rubric bundled inside an installed wheel (``tricks_kb/data``); else the current directory.
+    """
     env = os.environ.get("TRICKS_KB_HOME")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parents[2]
-    if (here / "tricks").is_dir():
-        return here
-    return Path.cwd()
+    cwd = Path.cwd()
+    git_root = next((d for d in (cwd, *cwd.parents) if (d / ".git").exists()), None)
+    here = Path(__file__).resolve()
+    for cand in (cwd, git_root, here.parents[2], here.parent / "data"):
+        if cand is not None and (cand / "tricks").is_dir():
+            return cand
+    return cwd
 
 
 def default_catalog_dir() -> Path:
