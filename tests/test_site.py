@@ -222,7 +222,8 @@ def test_rebuild_replaces_the_site_and_refuses_a_foreign_folder(tmp_path, search
     (foreign / "notes.txt").write_text("keep me")
     assert main(["--catalog", str(search_index.catalog_dir), "site", str(foreign)]) == 1
     err = capsys.readouterr().err
-    assert "not empty and was not written by `tricks-kb site`" in err and "hint:" in err
+    assert "error: " in err and "not empty and was not written by `tricks-kb site`" in err
+    assert "\nhint: give an empty or new folder" in err
     assert (foreign / "notes.txt").read_text() == "keep me"
     assert main(["--catalog", str(search_index.catalog_dir), "site", str(tmp_path / "x"), "--base-url", "/a/../b"]) == 1
     assert "--base-url" in capsys.readouterr().err

@@ -350,7 +350,8 @@ def cmd_site(args: argparse.Namespace) -> int:
     try:
         rep = build_site(_catalog_dir(args), Path(args.dir), base_url=args.base_url, search=args.search)
     except SiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        message, _, hint = str(exc).partition("; hint: ")
+        print(f"error: {message}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr)
         return 1
     print(f"wrote {rep.pages} pages for {rep.tricks} tricks into {args.dir} in {rep.seconds:.1f}s"
           + (f" (search index: {rep.indexed} pages)" if args.search else " (no search index)"))
