@@ -239,3 +239,19 @@ def test_site_command_needs_no_torch(tmp_path, search_index) -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     shutil.rmtree(tmp_path / "s")
+
+
+def test_invalid_entries_are_left_out_with_a_warning(tmp_path, fixtures_dir, capsys) -> None:
+    cat = tmp_path / "tricks"
+    cat.mkdir()
+    shutil.copy(fixtures_dir / "search_catalog" / "adamw.yaml", cat / "adamw.yaml")
+    (cat / "broken.yaml").write_text("id: broken\n")
+    assert main(["--catalog", str(cat), "site", str(tmp_path / "out"), "--no-search"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: 1 invalid entry left out" in captured.err and "1 tricks" in captured.out
+    assert (tmp_path / "out" / "trick" / "adamw" / "index.html").is_file()
+    assert not (tmp_path / "out" / "trick" / "broken").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["--catalog", str(empty), "site", str(tmp_path / "out2")]) == 1
+    assert "no valid entries" in capsys.readouterr().err

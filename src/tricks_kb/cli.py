@@ -353,6 +353,9 @@ def cmd_site(args: argparse.Namespace) -> int:
         message, _, hint = str(exc).partition("; hint: ")
         print(f"error: {message}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr)
         return 1
+    if rep.skipped:
+        print(f"warning: {rep.skipped} invalid entr{'y' if rep.skipped == 1 else 'ies'} left out; run "
+              "`tricks-kb validate` for the reasons", file=sys.stderr)
     print(f"wrote {rep.pages} pages for {rep.tricks} tricks into {args.dir} in {rep.seconds:.1f}s"
           + (f" (search index: {rep.indexed} pages)" if args.search else " (no search index)"))
     return 0

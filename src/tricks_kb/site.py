@@ -56,6 +56,7 @@ class SiteReport:
     pages: int
     indexed: int
     seconds: float
+    skipped: int = 0  # invalid entries left out
 
 
 def normalize_base(base_url: str | None) -> str:
@@ -245,7 +246,9 @@ def build_site(catalog_dir: Path, out: Path, base_url: str | None = "/", search:
     base = normalize_base(base_url)
     if not Path(catalog_dir).is_dir():
         raise SiteError(f"catalog folder {catalog_dir} does not exist; hint: pass --catalog DIR")
-    tricks = load_catalog([Path(catalog_dir)]).tricks
+    cat = load_catalog([Path(catalog_dir)])
+    tricks = cat.tricks
+    skipped = sum(1 for e in cat.entries if e.trick is None)
     if not tricks:
         raise SiteError(f"no valid entries in {catalog_dir}; hint: run `tricks-kb validate`")
     out = Path(out)
@@ -279,4 +282,5 @@ def build_site(catalog_dir: Path, out: Path, base_url: str | None = "/", search:
     _write(out / "assets" / "site.css", env.get_template("site.css").render())
     _write(out / MARKER, "written by `tricks-kb site`; the whole folder is replaced on the next build\n")
     indexed = run_pagefind(out) if search else 0
-    return SiteReport(tricks=len(tricks), pages=pages, indexed=indexed, seconds=time.perf_counter() - t0)
+    return SiteReport(tricks=len(tricks), pages=pages, indexed=indexed, seconds=time.perf_counter() - t0,
+                      skipped=skipped)
