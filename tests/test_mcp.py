@@ -143,3 +143,24 @@ def test_bad_arguments_and_unknown_ids_are_tool_errors_not_crashes(session_run) 
     assert "no_such_tool" in texts[9]
     assert not any("Traceback" in t for t in texts)
     assert _structured(alive)["id"] == "adamw"
+
+
+def test_a_missing_index_or_catalog_degrades_with_a_reason(search_index, tmp_path) -> None:
+    async def scenario(env):
+        params = StdioServerParameters(command=sys.executable, args=["-m", "tricks_kb", "mcp"], env=env, cwd=str(ROOT))
+        with open(tmp_path / "stderr.log", "w") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
+                await session.initialize()
+                return (await session.call_tool("search", {"query": "label smoothing", "k": 2}),
+                        await session.call_tool("get_trick", {"id": "adamw"}))
+
+    base = {**os.environ, "HF_HUB_OFFLINE": "1", "TRICKS_KB_CATALOG": str(search_index.catalog_dir)}
+    hits, trick = anyio.run(scenario, {**base, "TRICKS_KB_INDEX": str(tmp_path / "no-index")})
+    data = _structured(hits)
+    assert data["mode"] == "keyword" and "keyword search only" in data["notice"]
+    assert data["hits"][0]["id"] == "label-smoothing"
+    assert _structured(trick)["id"] == "adamw"
+
+    hits, trick = anyio.run(scenario, {**base, "TRICKS_KB_CATALOG": str(tmp_path / "no-catalog")})
+    assert "catalog folder" in _error_text(hits) and "hint:" in _error_text(hits)
+    assert "catalog folder" in _error_text(trick)
