@@ -121,3 +121,38 @@ def test_landscape_point_opens_its_trick(served, page) -> None:
     point.click(force=True)  # points may overlap; the link itself is what is tested
     expect(page).to_have_url(served + "trick/label-smoothing/", timeout=WAIT)
     assert not page.problems, page.problems
+
+
+def test_hostile_text_stays_text_in_search_results_and_pages(hostile_catalog, tmp_path, browser) -> None:
+    build_site(hostile_catalog, tmp_path / "site")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                             "--directory", str(tmp_path / "site")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    ctx = browser.new_context()
+    try:
+        pg = ctx.new_page()
+        dialogs: list[str] = []
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                pg.goto(url + "?q=zebraquux")
+                break
+            except Exception:
+                time.sleep(0.1)
+        first = pg.locator(".pagefind-ui__result-link").first
+        expect(first).to_have_text(re.compile("Hostile"), timeout=WAIT)
+        expect(pg.locator(".pagefind-ui__result-excerpt").first).to_contain_text("Zebraquux")
+        pg.wait_for_timeout(500)
+        assert pg.evaluate("window.__pwned") is None
+        assert pg.locator(".pagefind-ui img, .pagefind-ui iframe, .pagefind-ui svg[onload]").count() == 0
+        first.click()
+        expect(pg.get_by_role("heading", level=1)).to_contain_text("<img src=x", timeout=WAIT)  # shown as text
+        pg.wait_for_timeout(500)
+        assert pg.evaluate("window.__pwned") is None and not dialogs
+        assert pg.locator("main img, main iframe, main script").count() == 0
+    finally:
+        ctx.close()
+        proc.terminate()
+        proc.wait(timeout=10)
