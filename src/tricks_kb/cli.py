@@ -367,8 +367,8 @@ def _add_site(sub: argparse._SubParsersAction) -> None:
                        "trick/<id>/index.html per trick, landscape/index.html, and a Pagefind search index "
                        "(keyword search in the browser, symptoms and aliases included). Same catalog, same "
                        "bytes. Serve DIR from any static host.")
-    p.add_argument("dir", help="output folder (created; files the site owns are replaced)")
-    p.add_argument("--base-url", default="/", help="URL path the site is served under, e.g. /tricks-kb/ "
+    p.add_argument("dir", metavar="DIR", help="output folder (created; files the site owns are replaced)")
+    p.add_argument("--base-url", default="/", metavar="PATH", help="URL path the site is served under, e.g. /tricks-kb/ "
                    "(default /)")
     p.add_argument("--no-search", dest="search", action="store_false",
                    help="skip the Pagefind search index (faster; the search box then says it is unavailable)")
