@@ -318,61 +318,19 @@ def _add_search(sub: argparse._SubParsersAction) -> None:
     add_search(sub)
 
 
-# --- mcp -------------------------------------------------------------------------------
-
-
-def cmd_mcp(args: argparse.Namespace) -> int:
-    """Serve the MCP tools on stdin/stdout."""
-    from .mcp_server import serve
-
-    catalog = Path(args.catalog) if getattr(args, "catalog", None) else None
-    serve(catalog, Path(args.index) if args.index else None, args.model)
-    return 0
+# --- mcp / site (handlers in cli_integrations.py) ---------------------------------------
 
 
 def _add_mcp(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("mcp", help="serve the knowledge base to coding agents (MCP, stdio)",
-                       description="A Model Context Protocol server on standard input and output, for coding "
-                       "agents: tools search, get_trick and compare, and the evidence rubric as a resource. "
-                       "Register it in an MCP client as the command `tricks-kb mcp` (see docs/mcp.md).")
-    p.add_argument("--index", help="index folder (default: $TRICKS_KB_INDEX or ./index)")
-    p.add_argument("--model", help="local sentence-transformers folder (must be the one the index was built with)")
-    p.set_defaults(func=cmd_mcp)
+    from .cli_integrations import add_mcp
 
-
-# --- site ------------------------------------------------------------------------------
-
-
-def cmd_site(args: argparse.Namespace) -> int:
-    """Write the static site."""
-    from .site import SiteError, build_site
-
-    try:
-        rep = build_site(_catalog_dir(args), Path(args.dir), base_url=args.base_url, search=args.search)
-    except SiteError as exc:
-        message, _, hint = str(exc).partition("; hint: ")
-        print(f"error: {message}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr)
-        return 1
-    if rep.skipped:
-        print(f"warning: {rep.skipped} invalid entr{'y' if rep.skipped == 1 else 'ies'} left out; run "
-              "`tricks-kb validate` for the reasons", file=sys.stderr)
-    print(f"wrote {rep.pages} pages for {rep.tricks} tricks into {args.dir} in {rep.seconds:.1f}s"
-          + (f" (search index: {rep.indexed} pages)" if args.search else " (no search index)"))
-    return 0
+    add_mcp(sub)
 
 
 def _add_site(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("site", help="write the catalog as a static website",
-                       description="Write a static site into DIR: index.html (search and the catalog), "
-                       "trick/<id>/index.html per trick, landscape/index.html, and a Pagefind search index "
-                       "(keyword search in the browser, symptoms and aliases included). Same catalog, same "
-                       "bytes. Serve DIR from any static host.")
-    p.add_argument("dir", metavar="DIR", help="output folder (created; files the site owns are replaced)")
-    p.add_argument("--base-url", default="/", metavar="PATH", help="URL path the site is served under, e.g. /tricks-kb/ "
-                   "(default /)")
-    p.add_argument("--no-search", dest="search", action="store_false",
-                   help="skip the Pagefind search index (faster; the search box then says it is unavailable)")
-    p.set_defaults(func=cmd_site)
+    from .cli_integrations import add_site
+
+    add_site(sub)
 
 
 # --- main ------------------------------------------------------------------------------
