@@ -72,7 +72,7 @@ def test_initialize_lists_tools_and_the_rubric(session_run) -> None:
     by_name = {t.name: t for t in tools}
     assert set(by_name) == TOOLS  # no check_config until the recipe check exists
     props = by_name["search"].input_schema["properties"]
-    assert {"query", "k", "categories", "verdicts", "grades", "domains", "tags", "year_min", "year_max"} <= set(props)
+    assert {"query", "k", "category", "verdict", "grade", "domain", "tag", "year_min", "year_max"} <= set(props)
     assert by_name["search"].input_schema["required"] == ["query"]
     assert by_name["compare"].input_schema["required"] == ["ids"]
     assert all(t.description and t.output_schema for t in tools)
@@ -85,7 +85,7 @@ def test_each_tool_returns_structured_json(session_run) -> None:
     async def scenario(session):
         await session.initialize()
         hits = await session.call_tool("search", {"query": "label smoothing", "k": 3})
-        filtered = await session.call_tool("search", {"query": "optimizer", "k": 5, "categories": ["optimizer"]})
+        filtered = await session.call_tool("search", {"query": "optimizer", "k": 5, "category": ["optimizer"]})
         trick = await session.call_tool("get_trick", {"id": "Label smoothing"})
         cmp = await session.call_tool("compare", {"ids": ["adamw", "weight-decay"]})
         return hits, filtered, trick, cmp
@@ -121,7 +121,7 @@ def test_bad_arguments_and_unknown_ids_are_tool_errors_not_crashes(session_run) 
             ("compare", {"ids": ["adamw", "AdamW"]}),
             ("search", {"query": "x", "k": 0}),
             ("search", {"query": "x", "k": "ten"}),
-            ("search", {"query": "x", "verdicts": ["proven"]}),
+            ("search", {"query": "x", "verdict": ["proven"]}),
             ("search", {"query": "x", "year_min": 2024, "year_max": 2020}),
             ("no_such_tool", {}),
         ]
@@ -138,7 +138,7 @@ def test_bad_arguments_and_unknown_ids_are_tool_errors_not_crashes(session_run) 
     assert "same one" in texts[4]
     assert "between 1 and 50" in texts[5]
     assert "k" in texts[6]
-    assert "verdicts" in texts[7] and "proven" in texts[7]
+    assert "verdict" in texts[7] and "proven" in texts[7]
     assert "after year_max" in texts[8]
     assert "no_such_tool" in texts[9]
     assert not any("Traceback" in t for t in texts)

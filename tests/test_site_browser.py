@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tricks_kb.site import build_site
-from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, free_port
+from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -81,7 +81,7 @@ def test_search_and_show_work_from_an_empty_folder(installed, tmp_path) -> None:
     venv, env, _ = installed
     empty = tmp_path / "empty"
     empty.mkdir()
-    where = _run([str(venv / "bin" / "python"), "-c", "import tricks_kb, tricks_kb.catalog as c; "
+    where = _run([str(venv / "bin" / "python"), "-c", "import tricks_kb, tricks_kb.settings as c; "
                   "print(tricks_kb.__file__); print(c.repo_root())"], cwd=empty, env=env).stdout.split()
     assert where[0].startswith(str(venv)), f"tricks_kb imported from {where[0]}, not from the wheel"
     assert where[1].startswith(str(venv)) and where[1].endswith("tricks_kb/data")

@@ -34,7 +34,7 @@ def add_mcp(sub: argparse._SubParsersAction) -> None:
 
 def cmd_site(args: argparse.Namespace) -> int:
     """Write the static site."""
-    from .catalog import default_catalog_dir
+    from .settings import catalog_dir as default_catalog_dir
     from .site import SiteError, build_site
 
     catalog = Path(args.catalog) if getattr(args, "catalog", None) else default_catalog_dir()

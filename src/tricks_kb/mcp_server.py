@@ -57,9 +57,10 @@ class KnowledgeBase:
     def tricks(self) -> dict[str, Trick]:
         with self._lock:
             if self._tricks is None:
-                from .catalog import default_catalog_dir, load_catalog
+                from .catalog import load_catalog
+                from .settings import catalog_dir
 
-                folder = Path(self.catalog_dir) if self.catalog_dir else default_catalog_dir()
+                folder = Path(self.catalog_dir) if self.catalog_dir else catalog_dir()
                 if not folder.is_dir():
                     raise ToolError(f"catalog folder {folder} does not exist; hint: pass --catalog DIR or set "
                                     "TRICKS_KB_CATALOG")
@@ -79,7 +80,7 @@ class KnowledgeBase:
 
     def get(self, wanted: str) -> Trick:
         """The trick with this id, name or alias (case-insensitive), or a ToolError naming close ids."""
-        from .ui.views import close_ids, resolve_id
+        from .catalog import close_ids, resolve_id
 
         tricks = self.tricks()
         tid = resolve_id(str(wanted), tricks)
@@ -95,7 +96,7 @@ class KnowledgeBase:
 
 def source_dict(key: str, t: Trick) -> dict[str, Any]:
     """One source of a trick: its key, bibliographic fields and links."""
-    from .ui.views import source_links
+    from .render import source_links
 
     s = t.sources.get(key)
     if s is None:
@@ -108,7 +109,7 @@ def source_dict(key: str, t: Trick) -> dict[str, Any]:
 def claim_dict(t: Trick, index: int) -> dict[str, Any]:
     """One claim with its grade, the grading steps and its sources in full."""
     from .evidence import grade_claims
-    from .ui.views import magnitude_text, setting_text
+    from .render import magnitude_text, setting_text
 
     c, g = t.claims[index], grade_claims(t)[index]
     return {
@@ -167,7 +168,7 @@ def compare_dict(tricks: list[Trick]) -> dict[str, Any]:
 
 def rubric_text() -> str:
     """docs/evidence.md of the project (or of the installed package)."""
-    from .catalog import repo_root
+    from .settings import repo_root
 
     path = repo_root() / "docs" / "evidence.md"
     try:
@@ -188,31 +189,30 @@ def build_server(kb: KnowledgeBase | None = None) -> MCPServer:
     def search(
         query: Annotated[str, Field(description="symptom, trick or question in plain words; '' lists every trick")],
         k: Annotated[int, Field(description=f"number of hits, 1..{MAX_K}")] = 10,
-        categories: Annotated[list[CategoryName] | None, Field(description="only these categories")] = None,
-        verdicts: Annotated[list[VerdictName] | None, Field(description="only these verdicts")] = None,
-        grades: Annotated[list[GradeName] | None, Field(description="only these best claim grades")] = None,
-        domains: Annotated[list[DomainName] | None, Field(description="only these domains")] = None,
-        tags: Annotated[list[str] | None, Field(description="only tricks with one of these tags")] = None,
+        category: Annotated[list[CategoryName] | None, Field(description="only these categories")] = None,
+        verdict: Annotated[list[VerdictName] | None, Field(description="only these verdicts")] = None,
+        grade: Annotated[list[GradeName] | None, Field(description="only these best claim grades")] = None,
+        domain: Annotated[list[DomainName] | None, Field(description="only these domains")] = None,
+        tag: Annotated[list[str] | None, Field(description="only tricks with one of these tags")] = None,
         year_min: Annotated[int | None, Field(description="some source published in or after this year")] = None,
         year_max: Annotated[int | None, Field(description="some source published in or before this year")] = None,
     ) -> dict[str, Any]:
         """Hybrid (dense + BM25) search. Each hit has the trick's verdict, best grade, the claim that answers
         the query (or its strongest claim) with that claim's grade and sources. Filters: AND across fields,
         OR within one list."""
-        from .search import Filters
+        from .filters import Filters
 
         if not 1 <= k <= MAX_K:
             raise ToolError(f"k must be between 1 and {MAX_K}, got {k}")
         if year_min is not None and year_max is not None and year_min > year_max:
             raise ToolError(f"year_min {year_min} is after year_max {year_max}")
-        filters = Filters(categories=list(categories or []), verdicts=list(verdicts or []),
-                          grades=list(grades or []), domains=list(domains or []), tags=list(tags or []),
-                          year_min=year_min, year_max=year_max)
+        filters = Filters(category=list(category or []), verdict=list(verdict or []), grade=list(grade or []),
+                          domain=list(domain or []), tag=list(tag or []), year_min=year_min, year_max=year_max)
         engine = kb.engine()
         resp = engine.search(query, k=k, filters=filters)
         hits = resp.hits[:k] if resp.mode == "browse" else resp.hits
-        return {"query": query, "mode": resp.mode, "notice": resp.notice, "suggestions": list(resp.suggestions),
-                "hits": [hit_dict(h, engine.tricks[h.id]) for h in hits]}
+        return {"query": query, "mode": resp.mode, "notice": resp.notice, "corrected_query": resp.corrected_query,
+                "loosen": dict(resp.loosen), "hits": [hit_dict(h, engine.tricks[h.id]) for h in hits]}
 
     @server.tool(title="One trick in full")
     def get_trick(id: Annotated[str, Field(description="trick id, name or alias, e.g. 'adamw'")]) -> dict[str, Any]:  # noqa: A002

@@ -23,16 +23,10 @@ from markupsafe import Markup, escape
 
 from .evidence import GRADE_THRESHOLDS, best_grade, grade_claims
 from .export import source_bibtex, trick_record
+from .render import source_links
 from .schema import Category, Trick, Verdict
 from .ui.text import safe_url
-from .ui.views import (
-    VERDICT_HELP,
-    claim_rows,
-    landscape_rows,
-    source_links,
-    verdict_counts,
-    verdict_support,
-)
+from .ui.views import VERDICT_HELP, claim_rows, landscape_rows, verdict_counts, verdict_support
 
 MARKER = ".tricks-kb-site"  # a folder with this file was written by us and may be replaced
 PAGEFIND_TIMEOUT = 120

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from .. import settings
 from ..schema import Trick
 
 log = logging.getLogger(__name__)
@@ -19,15 +19,12 @@ BUILD_COMMAND = "tricks-kb build"
 
 def index_dir() -> Path | None:
     """$TRICKS_KB_INDEX when set (else the engine's default, the committed index/)."""
-    env = os.environ.get("TRICKS_KB_INDEX")
-    return Path(env) if env else None
+    return settings.index_dir_override()
 
 
 def catalog_dir() -> Path:
-    """$TRICKS_KB_CATALOG or <repo>/tricks."""
-    from ..catalog import default_catalog_dir
-
-    return default_catalog_dir()
+    """$TRICKS_KB_CATALOG or <project>/tricks."""
+    return settings.catalog_dir()
 
 
 @st.cache_resource(show_spinner=False)
@@ -56,9 +53,7 @@ def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None)
 
     t0 = time.monotonic()
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
-    if getattr(engine, "embedder", None) is not None:
-        _one_thread_queries()
-    from ..search import english_lexicon
+    from ..query import english_lexicon
 
     english_lexicon()  # loaded here, not during a user's first query with an unknown word
     _freeze_heap()
@@ -81,18 +76,6 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
-def _one_thread_queries() -> None:
-    """Embed queries with one torch thread ($TRICKS_KB_QUERY_THREADS to change).
-
-    A query is one short sequence: a second OpenMP thread buys nothing, and when the cores are busy
-    (other sessions, the browser, other jobs) every op waits for it at a barrier. Measured on this
-    2-core machine under load: about 500 ms per query with 2 threads, 12-30 ms with 1.
-    """
-    import torch
-
-    torch.set_num_threads(max(1, int(os.environ.get("TRICKS_KB_QUERY_THREADS", "1") or 1)))
-
-
 @st.cache_resource(show_spinner=False)
 def _engine_future(index: str | None, catalog: str, model: str | None) -> Future:
     """Start loading the engine in a background thread, once per server."""
@@ -106,18 +89,14 @@ def _engine_future(index: str | None, catalog: str, model: str | None) -> Future
 @st.cache_resource(show_spinner=False)
 def _keyword_engine(catalog: str) -> Any:
     """BM25 over the catalog's passages: answers while the model is still loading (no torch needed)."""
-    from ..index import build_bm25
-    from ..passages import catalog_passages
     from ..search import SearchEngine
 
-    tricks = _catalog(catalog)[0]
-    passages = catalog_passages(tricks)
-    return SearchEngine(tricks, passages, build_bm25(passages))
+    return SearchEngine.keyword_only(_catalog(catalog)[0])
 
 
 def _key() -> tuple[str | None, str, str | None]:
     idx = index_dir()
-    return str(idx) if idx else None, str(catalog_dir()), os.environ.get("TRICKS_KB_MODEL") or None
+    return str(idx) if idx else None, str(catalog_dir()), settings.model_name()
 
 
 def start_engine() -> Future:
