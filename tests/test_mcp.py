@@ -88,9 +88,12 @@ def test_each_tool_returns_structured_json(session_run) -> None:
         filtered = await session.call_tool("search", {"query": "optimizer", "k": 5, "category": ["optimizer"]})
         trick = await session.call_tool("get_trick", {"id": "Label smoothing"})
         cmp = await session.call_tool("compare", {"ids": ["adamw", "weight-decay"]})
-        return hits, filtered, trick, cmp
+        typo = await session.call_tool("search", {"query": "lable smothing", "k": 2})
+        return hits, filtered, trick, cmp, typo
 
-    hits, filtered, trick, cmp = (_structured(r) for r in session_run(scenario))
+    hits, filtered, trick, cmp, typo = (_structured(r) for r in session_run(scenario))
+    assert typo["corrected_query"] == "label smoothing" and typo["hits"][0]["id"] == "label-smoothing"
+    assert hits["corrected_query"] is None and hits["loosen"] == {}
     assert hits["mode"] == "hybrid" and hits["notice"] is None
     top = hits["hits"][0]
     assert top["id"] == "label-smoothing" and len(hits["hits"]) == 3
