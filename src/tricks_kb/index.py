@@ -237,8 +237,9 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     if index.ntotal != manifest["passage_count"]:
         raise IndexError_("corrupt", f"{fpath} holds {index.ntotal} vectors but the manifest lists "
                                      f"{manifest['passage_count']} passages: run `tricks-kb build`")
-    import bm25s
+    from .imports import bm25s as _bm25s
 
+    bm25s = _bm25s()
     try:
         bm25 = bm25s.BM25.load(str(bpath), load_corpus=False, show_progress=False)
         n_docs = int(bm25.scores["num_docs"])
@@ -304,6 +305,9 @@ def stem_words(words: list[str]) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens without English stop words, stemmed: the same for passages and queries."""
     if not _STOP:
+        from .imports import bm25s
+
+        bm25s()
         from bm25s.stopwords import STOPWORDS_EN
 
         _STOP.update(STOPWORDS_EN)
@@ -318,8 +322,9 @@ def build_bm25(passages: list[Passage]):
     """A bm25s index over the passages, documents in passage order."""
     import warnings
 
-    import bm25s
+    from .imports import bm25s as _bm25s
 
+    bm25s = _bm25s()
     corpus = [tokenize(p.text) for p in passages]
     retriever = bm25s.BM25()
     with warnings.catch_warnings():
@@ -330,7 +335,9 @@ def build_bm25(passages: list[Passage]):
 
 
 def _as_tokenized(corpus: list[list[str]]):
-    import bm25s
+    from .imports import bm25s as _bm25s
+
+    bm25s = _bm25s()
 
     vocab: dict[str, int] = {"": 0}
     ids = []

@@ -220,8 +220,11 @@ class SearchEngine:
 
     @classmethod
     def load(cls, index_dir: Path | None = None, catalog_dir: Path | None = None,
-             model: str | None = None) -> SearchEngine:
-        """Load the catalog and its index; degrade to keyword search (with a notice) on any index fault."""
+             model: str | None = None, dense: bool = True) -> SearchEngine:
+        """Load the catalog and its index; degrade to keyword search (with a notice) on any index fault.
+
+        ``dense=False`` (for BM25-only searching) never touches the model.
+        """
         from .catalog import default_catalog_dir, load_catalog
 
         catalog_dir = Path(catalog_dir) if catalog_dir else default_catalog_dir()
@@ -231,15 +234,19 @@ class SearchEngine:
             tricks = load_catalog([catalog_dir]).tricks
         else:
             note = f"catalog folder {catalog_dir} does not exist"
-        engine = cls.open(tricks, index_dir=index_dir, model=model)
+        engine = cls.open(tricks, index_dir=index_dir, model=model, dense=dense)
         if note:
             engine.notice = note + ("; " + engine.notice if engine.notice else "")
         return engine
 
     @classmethod
     def open(cls, tricks: dict[str, Trick], index_dir: Path | None = None,
-             model: str | None = None) -> SearchEngine:
-        """An engine for these tricks over the index in ``index_dir`` (patched in memory when stale)."""
+             model: str | None = None, dense: bool = True) -> SearchEngine:
+        """An engine for these tricks over the index in ``index_dir`` (patched in memory when stale).
+
+        Queries are embedded by the ONNX backend when its export is there, else by torch (``embed``).
+        ``dense=False`` gives a BM25-only engine that never loads the model (nor faiss).
+        """
         from .embed import ModelError, load_embedder, model_info
         from .index import IndexError_, build_bm25, check_against, default_index_dir, load_index
 
@@ -249,6 +256,9 @@ class SearchEngine:
         def keyword(status: str, why: str) -> SearchEngine:
             return cls(tricks, passages, build_bm25(passages), status=status,
                        notice=f"keyword search only: {why}")
+
+        if not dense:
+            return cls(tricks, passages, build_bm25(passages))
 
         try:
             try:
@@ -271,7 +281,7 @@ class SearchEngine:
                            f"but the model in use is '{info.name}' ({info.fingerprint}); an index is never "
                            "queried with another model: run `tricks-kb build` with the model you search with")
         try:
-            embedder = load_embedder(info=info)
+            embedder = load_embedder(info=info, backend="auto")
         except ModelError as exc:
             return keyword("model-missing", str(exc))
         if embedder.dim != idx.dim:
@@ -460,7 +470,7 @@ class SearchEngine:
         if not text:
             return self._browse(allowed)
         notice = self.notice
-        mode_used = "keyword" if self.embedder is None else mode
+        mode_used = "keyword" if self.embedder is None and mode != "bm25" else mode
         corrected = self.correct(text)
         suggestions = [f"Did you mean “{corrected}”?"] if corrected != text else []
         hits = self._rank(text, corrected, k, allowed, mode_used)
