@@ -12,6 +12,7 @@ a fraction of a second; queries use it). ``auto`` is ONNX with a fall back to to
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -238,7 +239,7 @@ def load_embedder(model: str | None = None, info: ModelInfo | None = None, backe
                 if backend == "onnx":
                     raise
                 why = str(exc)
-        emb = _load_torch(info)
+        emb = copy.copy(_load_torch(info))  # shares the loaded model; only this copy carries the notice
         emb.notice = (f"the fast query path is unavailable ({why}); using torch, which starts slower\n"
                       "hint: run `./dev.sh setup` or `python -m tricks_kb.embed_onnx` to make the ONNX export")
         return emb

@@ -2,10 +2,12 @@
 
 The ONNX file is made once from the installed model (``export``, which needs torch) into a cache folder
 outside git keyed by the model's weight fingerprint: ``$TRICKS_KB_CACHE`` or ``$XDG_CACHE_HOME/tricks-kb``
-or ``~/.cache/tricks-kb``, under ``onnx/<fingerprint>/``. Next to it, ``meta.json`` holds the vectors that
-sentence-transformers gave for a few probe texts at export time: loading re-embeds them and refuses the
-file (``OnnxUnavailable``) unless every cosine is at least ``PROBE_MIN_COSINE``, so a damaged or unfaithful
-file is never used. Nothing is ever downloaded. Run ``python -m tricks_kb.embed_onnx`` to make the file.
+or ``~/.cache/tricks-kb``, under ``onnx/<fingerprint>/``. Next to it, ``meta.json`` holds the file's sha256
+and the vectors that sentence-transformers gave for a few probe texts at export time. Loading refuses the
+file (``OnnxUnavailable``, and callers fall back to torch) when its sha256 differs (checked whenever the
+file's size, mtime or inode differ from those last verified, in ``verified.json``: hashing 90 MB on every
+start would cost a third of a one-shot search) or when re-embedding the probes gives a cosine under
+``PROBE_MIN_COSINE``. Nothing is ever downloaded. ``python -m tricks_kb.embed_onnx`` makes the file.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from typing import Any
 
 from .embed import ModelError, ModelInfo, cache_dir, configured_threads
 
-FORMAT = 1  # bump when the export or meta.json changes: older files are then remade
+FORMAT = 2  # bump when the export or meta.json changes: older files are then remade
 PROBE_MIN_COSINE = 0.9999
 LOAD_PROBES = ("warm-up", "Does learning-rate warmup still matter with Adam and a large batch?")
 EXPORT_ONLY_PROBES = (" ".join(["gradient clipping stabilises early training of deep transformers"] * 60),)
 QUERY_TEXTS = 4  # encode calls with at most this many texts (queries) run on one thread
 BATCH_SESSION_MIN = 65  # larger calls get a second session with the configured threads
-ONNX_NAME, META_NAME = "model.onnx", "meta.json"
+ONNX_NAME, META_NAME, VERIFIED_NAME = "model.onnx", "meta.json", "verified.json"
 
 
 class OnnxUnavailable(ModelError):
@@ -134,6 +136,38 @@ def _read_meta(folder: Path, info: ModelInfo) -> dict[str, Any]:
     return meta
 
 
+def _stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _verify_checksum(folder: Path, meta: dict[str, Any]) -> None:
+    """Hash the ONNX file unless it is unchanged since it last matched ``meta["onnx_sha256"]``."""
+    onnx_path, verified = folder / ONNX_NAME, folder / VERIFIED_NAME
+    stamp = _stamp(onnx_path)
+    try:
+        if json.loads(verified.read_text(encoding="utf-8")) == {"stamp": stamp, "sha256": meta["onnx_sha256"]}:
+            return
+    except (OSError, ValueError):
+        pass
+    if _sha256(onnx_path) != meta["onnx_sha256"]:
+        raise OnnxUnavailable(f"{onnx_path} is damaged (its sha256 differs from the one recorded at export)")
+    try:
+        _write_atomic(verified, json.dumps({"stamp": stamp, "sha256": meta["onnx_sha256"]}).encode())
+    except OSError:
+        pass  # read-only cache: hash again next time
+
+
 def _check_probes(emb: OnnxEmbedder, meta: dict[str, Any], texts: tuple[str, ...]) -> float:
     import numpy as np
 
@@ -147,8 +181,11 @@ def load_onnx_embedder(info: ModelInfo) -> OnnxEmbedder:
     folder = onnx_dir(info)
     meta = _read_meta(folder, info)
     try:
+        _verify_checksum(folder, meta)
         emb = OnnxEmbedder(info, folder, meta)
         cos = _check_probes(emb, meta, LOAD_PROBES)  # also the warm-up run
+    except OnnxUnavailable:
+        raise
     except ImportError as exc:
         raise OnnxUnavailable(f"onnxruntime or tokenizers is not installed ({exc})") from exc
     except (KeyError, TypeError, ValueError) as exc:
@@ -260,6 +297,7 @@ def export(info: ModelInfo, force: bool = False, fuse: bool = True) -> Path:
                 "torch": torch.__version__, "probes": {t: [float(x) for x in v] for t, v in zip(probes, want,
                                                                                                 strict=True)}}
         meta["onnx_bytes"] = best.stat().st_size
+        meta["onnx_sha256"] = _sha256(best)
         probe_dir = work / "probe"
         probe_dir.mkdir()
         os.replace(best, probe_dir / ONNX_NAME)
@@ -271,7 +309,10 @@ def export(info: ModelInfo, force: bool = False, fuse: bool = True) -> Path:
         if float((got * np.vstack([want[:2]] * 40)).sum(axis=1).min()) < PROBE_MIN_COSINE:
             raise OnnxUnavailable("the ONNX export disagrees with sentence-transformers on a padded batch")
         del emb
+        (folder / META_NAME).unlink(missing_ok=True)  # no moment where a new file sits beside an old meta
         os.replace(probe_dir / ONNX_NAME, folder / ONNX_NAME)
+        _write_atomic(folder / VERIFIED_NAME, json.dumps({"stamp": _stamp(folder / ONNX_NAME),
+                                                          "sha256": meta["onnx_sha256"]}).encode())
         _write_atomic(folder / META_NAME, json.dumps(meta).encode())  # last: the pair is complete only now
     finally:
         import shutil

@@ -16,6 +16,7 @@ from .widgets import badge_line
 
 K_QUERY = 10
 K_BROWSE = 200
+ENGINE_WAIT_S = 8.0  # longer than an ONNX load on a busy 2-core machine, shorter than a torch one
 GRADES = ["A", "B", "C", "D"]
 LIST_FILTERS = {  # url parameter -> (label, options, format)
     "category": ("Category", [c.value for c in Category], str),
@@ -193,7 +194,10 @@ def render() -> None:
     filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],
                       domains=chosen["domain"], tags=chosen["tag"], year_min=chosen["year_min"],
                       year_max=chosen["year_max"])
-    engine, ready = get_engine(wait=False)
+    # The engine loads from the server's start (ONNX queries: about a second), so waiting briefly gives hybrid
+    # results at once; keyword results are shown only when loading takes longer (torch fall back, no model).
+    with st.spinner("Loading semantic search…", show_time=True):
+        engine, ready = get_engine(wait=ENGINE_WAIT_S)
     t0 = time.perf_counter()
     resp = engine.search(query, k=K_QUERY if query.strip() else K_BROWSE, filters=filters)
     took_ms = (time.perf_counter() - t0) * 1000
