@@ -13,6 +13,8 @@ import pytest
 
 from tricks_kb.embed import load_embedder, model_info
 from tricks_kb.embed_onnx import (
+    DATA_NAME,
+    FILES,
     META_NAME,
     ONNX_NAME,
     VERIFIED_NAME,
@@ -33,7 +35,7 @@ def info():
 @pytest.fixture(scope="module")
 def onnx_emb(info):
     folder = onnx_dir(info)
-    if not (folder / ONNX_NAME).is_file():
+    if not all((folder / n).is_file() for n in FILES):
         pytest.fail(f"no ONNX export in {folder}: run `./dev.sh setup` (or `python -m tricks_kb.embed_onnx`)")
     emb = load_onnx_embedder(info)
     assert emb.backend == "onnx"
@@ -108,32 +110,35 @@ def _private_copy(info, tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("TRICKS_KB_CACHE", str(tmp_path / "cache"))
     dst = onnx_dir(info)
     dst.mkdir(parents=True)
-    for name in (ONNX_NAME, META_NAME):
+    for name in (*FILES, META_NAME):
         shutil.copy(src / name, dst / name)
     return dst
 
 
-def _flip_middle(path: Path) -> None:
+def _flip_middle(path: Path, n: int = 4096) -> None:
     data = bytearray(path.read_bytes())
     mid = len(data) // 2
-    for i in range(mid, mid + 4096):  # same size; word-embedding rows no probe text uses, so only the sha256 tells
+    for i in range(mid, mid + n):  # same size; word-embedding rows no probe text uses, so only the sha256 tells
         data[i] ^= 0x5A
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", ["missing", "truncated", "flipped-weights", "garbage-meta", "wrong-probes"])
+@pytest.mark.parametrize("damage", ["missing", "missing-weights", "truncated", "flipped-weights", "flipped-graph",
+                                    "garbage-meta", "wrong-probes"])
 def test_a_bad_export_is_refused_and_auto_falls_back_to_torch(damage, info, onnx_emb, tmp_path, monkeypatch):
     folder = _private_copy(info, tmp_path, monkeypatch)
     assert load_onnx_embedder(info).backend == "onnx"  # the private copy itself is fine
     if damage == "missing":
         (folder / ONNX_NAME).unlink()
+    elif damage == "missing-weights":
+        (folder / DATA_NAME).unlink()
     elif damage == "truncated":
-        data = (folder / ONNX_NAME).read_bytes()
-        (folder / ONNX_NAME).write_bytes(data[: len(data) // 3])
-        meta = (folder / META_NAME).read_text()  # a size that matches, so onnxruntime itself must refuse it
-        (folder / META_NAME).write_text(meta.replace(f'"onnx_bytes": {len(data)}', f'"onnx_bytes": {len(data) // 3}'))
+        data = (folder / DATA_NAME).read_bytes()
+        (folder / DATA_NAME).write_bytes(data[: len(data) // 3])
     elif damage == "flipped-weights":
-        _flip_middle(folder / ONNX_NAME)
+        _flip_middle(folder / DATA_NAME)
+    elif damage == "flipped-graph":
+        _flip_middle(folder / ONNX_NAME, n=64)
     elif damage == "garbage-meta":
         (folder / META_NAME).write_text("{not json")
     elif damage == "wrong-probes":
@@ -177,9 +182,26 @@ def test_export_writes_a_checked_file_into_an_empty_cache(info, tmp_path, monkey
     monkeypatch.setenv("TRICKS_KB_CACHE", str(tmp_path / "cache"))
     folder = export(info)
     assert folder == onnx_dir(info) and folder.is_relative_to(tmp_path)
-    assert sorted(p.name for p in folder.iterdir()) == sorted([META_NAME, ONNX_NAME, VERIFIED_NAME])  # no temp files
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES, META_NAME, VERIFIED_NAME])  # no temp files
     emb = load_onnx_embedder(info)
-    assert emb.path == folder / ONNX_NAME
+    assert emb.path == folder / ONNX_NAME and (folder / DATA_NAME).stat().st_size > 80e6
     ref = load_embedder(info=info, backend="torch")
     q = ["does warmup matter with Adam"]
     assert float((emb.encode(q) * ref.encode(q)).sum()) >= 0.9999
+
+
+def test_checksums_are_skipped_while_the_files_are_unchanged(info, onnx_emb, tmp_path, monkeypatch):
+    import tricks_kb.embed_onnx as eo
+
+    folder = _private_copy(info, tmp_path, monkeypatch)
+    load_onnx_embedder(info)  # first load: hashes both files, then records their stamps
+    assert (folder / VERIFIED_NAME).is_file()
+
+    def no_hashing(path):
+        raise AssertionError(f"hashed {path} again although it did not change")
+
+    monkeypatch.setattr(eo, "_sha256", no_hashing)
+    assert load_onnx_embedder(info).backend == "onnx"
+    (folder / DATA_NAME).touch()  # a new mtime: must be hashed again
+    with pytest.raises(AssertionError, match="hashed"):
+        load_onnx_embedder(info)

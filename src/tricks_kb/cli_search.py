@@ -127,6 +127,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             return 2
         lines = raw.decode("utf-8", errors="replace").splitlines()
     t0 = time.perf_counter()
+    if args.mode != "bm25":
+        from .embed import preload_embedder
+
+        preload_embedder(args.model)  # overlaps the model load with the catalog and index load below
     engine = SearchEngine.load(index_dir=_index_dir(args), catalog_dir=_catalog_dir(args), model=args.model,
                                dense=args.mode != "bm25")
     if engine.notice:

@@ -246,6 +246,24 @@ def load_embedder(model: str | None = None, info: ModelInfo | None = None, backe
     return _load_torch(info)
 
 
+def preload_embedder(model: str | None = None, backend: str = "auto") -> threading.Thread:
+    """Start ``load_embedder`` in a background thread; a later call returns its result (or raises its error).
+
+    ONNX Runtime releases the GIL while it builds its session, so a one-shot search loads the model while
+    the main thread parses the catalog and reads the index.
+    """
+
+    def run() -> None:
+        try:
+            load_embedder(model, backend=backend)
+        except Exception:  # noqa: BLE001, S110 - the caller's own load_embedder call reports it
+            pass
+
+    thread = threading.Thread(target=run, name="tricks-kb-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def _load_torch(info: ModelInfo) -> Embedder:
     key = (str(info.path), info.fingerprint, "torch")
     with _LOAD_LOCK:

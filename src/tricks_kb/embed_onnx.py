@@ -2,12 +2,14 @@
 
 The ONNX file is made once from the installed model (``export``, which needs torch) into a cache folder
 outside git keyed by the model's weight fingerprint: ``$TRICKS_KB_CACHE`` or ``$XDG_CACHE_HOME/tricks-kb``
-or ``~/.cache/tricks-kb``, under ``onnx/<fingerprint>/``. Next to it, ``meta.json`` holds the file's sha256
-and the vectors that sentence-transformers gave for a few probe texts at export time. Loading refuses the
-file (``OnnxUnavailable``, and callers fall back to torch) when its sha256 differs (checked whenever the
-file's size, mtime or inode differ from those last verified, in ``verified.json``: hashing 90 MB on every
-start would cost a third of a one-shot search) or when re-embedding the probes gives a cosine under
-``PROBE_MIN_COSINE``. Nothing is ever downloaded. ``python -m tricks_kb.embed_onnx`` makes the file.
+or ``~/.cache/tricks-kb``, under ``onnx/<fingerprint>/``: the graph in ``model.onnx`` and the weights beside
+it in ``model.onnx.data`` (ONNX external data, which ONNX Runtime maps into memory: a session loads in a
+quarter of the time it takes to parse them inline). ``meta.json`` holds both files' sha256 and the vectors
+that sentence-transformers gave for a few probe texts at export time. Loading refuses the export
+(``OnnxUnavailable``, and callers fall back to torch) when a sha256 differs (checked whenever a file's size,
+mtime or inode differ from those last verified, kept in ``verified.json``: hashing 90 MB on every start
+would cost a third of a one-shot search) or when re-embedding the probes gives a cosine under
+``PROBE_MIN_COSINE``. Nothing is ever downloaded. ``python -m tricks_kb.embed_onnx`` makes the export.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from typing import Any
 
 from .embed import ModelError, ModelInfo, cache_dir, configured_threads
 
-FORMAT = 2  # bump when the export or meta.json changes: older files are then remade
+FORMAT = 3  # bump when the export or meta.json changes: older files are then remade
 PROBE_MIN_COSINE = 0.9999
 LOAD_PROBES = ("warm-up", "Does learning-rate warmup still matter with Adam and a large batch?")
 EXPORT_ONLY_PROBES = (" ".join(["gradient clipping stabilises early training of deep transformers"] * 60),)
 QUERY_TEXTS = 4  # encode calls with at most this many texts (queries) run on one thread
 BATCH_SESSION_MIN = 65  # larger calls get a second session with the configured threads
-ONNX_NAME, META_NAME, VERIFIED_NAME = "model.onnx", "meta.json", "verified.json"
+ONNX_NAME, DATA_NAME, META_NAME, VERIFIED_NAME = "model.onnx", "model.onnx.data", "meta.json", "verified.json"
+FILES = (ONNX_NAME, DATA_NAME)
 
 
 class OnnxUnavailable(ModelError):
@@ -122,8 +125,8 @@ class OnnxEmbedder:
 
 
 def _read_meta(folder: Path, info: ModelInfo) -> dict[str, Any]:
-    meta_path, onnx_path = folder / META_NAME, folder / ONNX_NAME
-    if not onnx_path.is_file() or not meta_path.is_file():
+    meta_path = folder / META_NAME
+    if not all((folder / n).is_file() for n in FILES) or not meta_path.is_file():
         raise OnnxUnavailable(f"no ONNX export of the model in {folder}")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -131,8 +134,14 @@ def _read_meta(folder: Path, info: ModelInfo) -> dict[str, Any]:
         raise OnnxUnavailable(f"{meta_path} is unreadable ({exc})") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("fingerprint") != info.fingerprint:
         raise OnnxUnavailable(f"{meta_path} is from another export format or model")
-    if meta.get("onnx_bytes") != onnx_path.stat().st_size:
-        raise OnnxUnavailable(f"{onnx_path} has {onnx_path.stat().st_size} bytes, {meta.get('onnx_bytes')} expected")
+    files = meta.get("files")
+    if not isinstance(files, dict) or sorted(files) != sorted(FILES):
+        raise OnnxUnavailable(f"{meta_path} is damaged (no file list)")
+    for name, want in files.items():
+        size = (folder / name).stat().st_size
+        if not isinstance(want, dict) or want.get("bytes") != size:
+            raise OnnxUnavailable(f"{folder / name} has {size} bytes, {want.get('bytes') if isinstance(want, dict) else '?'} "
+                                  "expected: it is damaged")
     return meta
 
 
@@ -151,19 +160,24 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _verify_checksum(folder: Path, meta: dict[str, Any]) -> None:
-    """Hash the ONNX file unless it is unchanged since it last matched ``meta["onnx_sha256"]``."""
-    onnx_path, verified = folder / ONNX_NAME, folder / VERIFIED_NAME
-    stamp = _stamp(onnx_path)
+def _stamps(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """What verified.json must say for the files as they are now."""
+    return {n: {"stamp": _stamp(folder / n), "sha256": meta["files"][n]["sha256"]} for n in FILES}
+
+
+def _verify_checksums(folder: Path, meta: dict[str, Any]) -> None:
+    """Hash the export's files unless they are unchanged since they last matched the sha256 in meta.json."""
+    now = _stamps(folder, meta)
     try:
-        if json.loads(verified.read_text(encoding="utf-8")) == {"stamp": stamp, "sha256": meta["onnx_sha256"]}:
+        if json.loads((folder / VERIFIED_NAME).read_text(encoding="utf-8")) == now:
             return
     except (OSError, ValueError):
         pass
-    if _sha256(onnx_path) != meta["onnx_sha256"]:
-        raise OnnxUnavailable(f"{onnx_path} is damaged (its sha256 differs from the one recorded at export)")
+    for name in FILES:
+        if _sha256(folder / name) != meta["files"][name]["sha256"]:
+            raise OnnxUnavailable(f"{folder / name} is damaged (its sha256 differs from the one recorded at export)")
     try:
-        _write_atomic(verified, json.dumps({"stamp": stamp, "sha256": meta["onnx_sha256"]}).encode())
+        _write_atomic(folder / VERIFIED_NAME, json.dumps(now).encode())
     except OSError:
         pass  # read-only cache: hash again next time
 
@@ -181,7 +195,7 @@ def load_onnx_embedder(info: ModelInfo) -> OnnxEmbedder:
     folder = onnx_dir(info)
     meta = _read_meta(folder, info)
     try:
-        _verify_checksum(folder, meta)
+        _verify_checksums(folder, meta)
         emb = OnnxEmbedder(info, folder, meta)
         cos = _check_probes(emb, meta, LOAD_PROBES)  # also the warm-up run
     except OnnxUnavailable:
@@ -283,24 +297,24 @@ def export(info: ModelInfo, force: bool = False, fuse: bool = True) -> Path:
                               opset_version=17, input_names=names, output_names=["last_hidden_state"],
                               dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]},
                               do_constant_folding=True)
-        best = raw
+        import onnx
+
+        model = onnx.load(str(raw))
         if fuse:
             from onnxruntime.transformers.optimizer import optimize_model
 
             cfg = st[0].auto_model.config
-            fused = work / "fused.onnx"
-            optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
-                           hidden_size=cfg.hidden_size, opt_level=0).save_model_to_file(str(fused))
-            best = fused
-        meta = {"format": FORMAT, "fingerprint": info.fingerprint, "model": info.name, "dim": int(want.shape[1]),
-                "max_seq_length": int(st.max_seq_length), "fused": fuse, "opset": 17,
-                "torch": torch.__version__, "probes": {t: [float(x) for x in v] for t, v in zip(probes, want,
-                                                                                                strict=True)}}
-        meta["onnx_bytes"] = best.stat().st_size
-        meta["onnx_sha256"] = _sha256(best)
+            model = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
+                                   hidden_size=cfg.hidden_size, opt_level=0).model
         probe_dir = work / "probe"
         probe_dir.mkdir()
-        os.replace(best, probe_dir / ONNX_NAME)
+        onnx.save_model(model, str(probe_dir / ONNX_NAME), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=DATA_NAME, size_threshold=1024)
+        meta = {"format": FORMAT, "fingerprint": info.fingerprint, "model": info.name, "dim": int(want.shape[1]),
+                "max_seq_length": int(st.max_seq_length), "fused": fuse, "opset": 17, "torch": torch.__version__,
+                "files": {n: {"bytes": (probe_dir / n).stat().st_size, "sha256": _sha256(probe_dir / n)}
+                          for n in FILES},
+                "probes": {t: [float(x) for x in v] for t, v in zip(probes, want, strict=True)}}
         emb = OnnxEmbedder(info, probe_dir, meta)
         cos = _check_probes(emb, meta, tuple(probes))
         if not cos >= PROBE_MIN_COSINE:
@@ -309,11 +323,11 @@ def export(info: ModelInfo, force: bool = False, fuse: bool = True) -> Path:
         if float((got * np.vstack([want[:2]] * 40)).sum(axis=1).min()) < PROBE_MIN_COSINE:
             raise OnnxUnavailable("the ONNX export disagrees with sentence-transformers on a padded batch")
         del emb
-        (folder / META_NAME).unlink(missing_ok=True)  # no moment where a new file sits beside an old meta
-        os.replace(probe_dir / ONNX_NAME, folder / ONNX_NAME)
-        _write_atomic(folder / VERIFIED_NAME, json.dumps({"stamp": _stamp(folder / ONNX_NAME),
-                                                          "sha256": meta["onnx_sha256"]}).encode())
-        _write_atomic(folder / META_NAME, json.dumps(meta).encode())  # last: the pair is complete only now
+        (folder / META_NAME).unlink(missing_ok=True)  # no moment where new files sit beside an old meta
+        for name in FILES:
+            os.replace(probe_dir / name, folder / name)
+        _write_atomic(folder / VERIFIED_NAME, json.dumps(_stamps(folder, meta)).encode())
+        _write_atomic(folder / META_NAME, json.dumps(meta).encode())  # last: the export is complete only now
     finally:
         import shutil
 
