@@ -64,8 +64,7 @@ case "$cmd" in
   app)
     setup
     if [ ! -f index/manifest.json ]; then "$VENV/bin/tricks-kb" build; fi
-    exec "$VENV/bin/python" -m tricks_kb.ui.serve app.py --server.headless true --server.fileWatcherType none \
-      --browser.gatherUsageStats false "$@" ;;
+    exec "$VENV/bin/python" -m tricks_kb.ui.serve app.py "$@" ;;  # server flags: .streamlit/config.toml
   test)
     setup
     ensure_chromium

@@ -145,7 +145,7 @@ def _maps(pid: int) -> str:
 def test_app_first_query_after_health_is_hybrid_without_torch(search_index, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server
+    from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, start_server
 
     env = {"TRICKS_KB_CATALOG": str(search_index.catalog_dir), "TRICKS_KB_INDEX": str(search_index.index_dir)}
     with sync_playwright() as p:

@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import settings
+
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx", ".h5", ".msgpack")
 
@@ -31,13 +33,7 @@ class ModelError(RuntimeError):
     """The embedding model cannot be found or loaded; the message says how to fix it."""
 
 
-def configured_threads() -> int:
-    """Threads for batch work: ``OMP_NUM_THREADS`` (default 2), at least 1, at most the CPU count."""
-    try:
-        wanted = int(os.environ.get("OMP_NUM_THREADS", "") or 2)
-    except ValueError:
-        wanted = 2
-    return max(1, min(wanted, os.cpu_count() or 1))
+configured_threads = settings.batch_threads  # the thread policy lives in settings
 
 
 def _offline_env() -> None:
@@ -50,7 +46,7 @@ def _offline_env() -> None:
 
 def resolve_model(model: str | None = None) -> tuple[str, Path]:
     """Return (display name, local folder) of the model to use; raise ModelError if it is unavailable."""
-    name = model or os.environ.get("TRICKS_KB_MODEL") or ""
+    name = model or settings.model_name() or ""
     if name in (DEFAULT_MODEL_NAME, "sentence-transformers/" + DEFAULT_MODEL_NAME):
         name = ""  # the packaged copy of the default model
     if name and not Path(name).expanduser().exists() and re.fullmatch(r"[\w.-]+(/[\w.-]+)?", name):
@@ -111,13 +107,7 @@ def _fingerprint_cached(path: str, stamp: tuple) -> str:
     return h.hexdigest()[:16]
 
 
-def cache_dir() -> Path:
-    """Derived files kept outside git: ``$TRICKS_KB_CACHE``, else ``$XDG_CACHE_HOME/tricks-kb``, else ``~/.cache/tricks-kb``."""
-    env = os.environ.get("TRICKS_KB_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "tricks-kb"
+cache_dir = settings.cache_dir  # the model's ONNX export and fingerprints live there
 
 
 def fingerprint(path: Path) -> str:
@@ -192,9 +182,10 @@ class Embedder:
             return np.zeros((0, self.dim), dtype="float32")
         import torch
 
-        # One thread for a few short texts (queries): on a busy 2-core machine two OpenMP threads wait on
-        # each other and a 10 ms query takes 30-300 ms (docs/benchmarks.md). Batches use the configured threads.
-        threads = 1 if len(texts) <= 4 else self.threads
+        # One thread for a few short texts (queries) unless $TRICKS_KB_QUERY_THREADS says otherwise: on a busy
+        # 2-core machine two OpenMP threads wait on each other and a 10 ms query takes 30-300 ms
+        # (docs/benchmarks.md). Batches use the configured threads.
+        threads = settings.threads_for(len(texts))
         with self._lock:
             if torch.get_num_threads() != threads:
                 torch.set_num_threads(threads)
@@ -205,13 +196,12 @@ class Embedder:
 
 _LOADED: dict[tuple[str, str, str], Any] = {}
 _LOAD_LOCK = threading.Lock()
-BACKENDS = ("torch", "onnx", "auto")
+BACKENDS = settings.EMBED_BACKENDS
 
 
 def chosen_backend(backend: str = "torch") -> str:
     """``$TRICKS_KB_EMBED`` when it names a backend, else ``backend``."""
-    env = (os.environ.get("TRICKS_KB_EMBED") or "").strip().lower()
-    return env if env in BACKENDS else backend
+    return settings.embed_backend(backend)
 
 
 def load_embedder(model: str | None = None, info: ModelInfo | None = None, backend: str = "torch") -> Any:

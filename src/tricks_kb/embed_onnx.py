@@ -24,14 +24,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from . import settings
 from .embed import ModelError, ModelInfo, cache_dir, configured_threads
 
 FORMAT = 3  # bump when the export or meta.json changes: older files are then remade
 PROBE_MIN_COSINE = 0.9999
 LOAD_PROBES = ("warm-up", "Does learning-rate warmup still matter with Adam and a large batch?")
 EXPORT_ONLY_PROBES = (" ".join(["gradient clipping stabilises early training of deep transformers"] * 60),)
-QUERY_TEXTS = 4  # encode calls with at most this many texts (queries) run on one thread
-BATCH_SESSION_MIN = 65  # larger calls get a second session with the configured threads
 ONNX_NAME, DATA_NAME, META_NAME, VERIFIED_NAME = "model.onnx", "model.onnx.data", "meta.json", "verified.json"
 FILES = (ONNX_NAME, DATA_NAME)
 
@@ -84,9 +83,9 @@ class OnnxEmbedder:
         self.notice: str | None = None
         self.path = folder / ONNX_NAME
         self._tok = _tokenizer(info.path, int(meta["max_seq_length"]))
-        self._query = _session(self.path, 1)
-        self._batch: Any = None
-        self._inputs = {i.name for i in self._query.get_inputs()}
+        query = _session(self.path, settings.query_threads())
+        self._sessions = {settings.query_threads(): query}  # by thread count (settings.threads_for)
+        self._inputs = {i.name for i in query.get_inputs()}
         self._lock = threading.Lock()
 
     def _run(self, sess: Any, texts: list[str]):
@@ -107,13 +106,12 @@ class OnnxEmbedder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype="float32")
+        threads = settings.threads_for(len(texts))
         with self._lock:
-            sess = self._query
-            if len(texts) >= BATCH_SESSION_MIN and self.threads > 1:
-                if self._batch is None:
-                    self._batch = _session(self.path, self.threads)
-                sess = self._batch
-            if len(texts) <= QUERY_TEXTS:
+            sess = self._sessions.get(threads)
+            if sess is None:  # ONNX Runtime fixes a session's threads: one more session for batches
+                sess = self._sessions[threads] = _session(self.path, threads)
+            if len(texts) <= settings.QUERY_BATCH_MAX:
                 out = self._run(sess, list(texts))
             else:  # sorted by length, so each batch pads little (as sentence-transformers does)
                 order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))

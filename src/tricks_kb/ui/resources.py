@@ -7,7 +7,6 @@ started by ``python -m tricks_kb.ui.serve`` (``./dev.sh app``), else from the fi
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from .. import settings
 from ..schema import Trick
 
 log = logging.getLogger(__name__)
@@ -25,15 +25,12 @@ BUILD_COMMAND = "tricks-kb build"
 
 def index_dir() -> Path | None:
     """$TRICKS_KB_INDEX when set (else the engine's default, the committed index/)."""
-    env = os.environ.get("TRICKS_KB_INDEX")
-    return Path(env) if env else None
+    return settings.index_dir_override()
 
 
 def catalog_dir() -> Path:
-    """$TRICKS_KB_CATALOG or <repo>/tricks."""
-    from ..catalog import default_catalog_dir
-
-    return default_catalog_dir()
+    """$TRICKS_KB_CATALOG or <project>/tricks."""
+    return settings.catalog_dir()
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,11 +62,9 @@ def _load_engine(index: str | None, catalog: str, model: str | None) -> Any:
     tricks = load_catalog([Path(catalog)]).tricks  # not the st cache: this may run before the first session
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
     embedder = getattr(engine, "embedder", None)
-    if getattr(embedder, "backend", None) == "torch":
-        _one_thread_queries()
     if getattr(embedder, "notice", None):
         log.warning("%s", embedder.notice)
-    from ..search import english_lexicon
+    from ..query import english_lexicon
 
     english_lexicon()  # loaded here, not during a user's first query with an unknown word
     _freeze_heap()
@@ -90,18 +85,6 @@ def _freeze_heap() -> None:
 
     gc.collect()
     gc.freeze()
-
-
-def _one_thread_queries() -> None:
-    """Embed queries with one torch thread ($TRICKS_KB_QUERY_THREADS to change).
-
-    A query is one short sequence: a second OpenMP thread buys nothing, and when the cores are busy
-    (other sessions, the browser, other jobs) every op waits for it at a barrier. Measured on this
-    2-core machine under load: about 500 ms per query with 2 threads, 12-30 ms with 1.
-    """
-    import torch
-
-    torch.set_num_threads(max(1, int(os.environ.get("TRICKS_KB_QUERY_THREADS", "1") or 1)))
 
 
 _FUTURES: dict[tuple[str | None, str, str | None], Future] = {}
@@ -127,18 +110,14 @@ def _engine_future(index: str | None, catalog: str, model: str | None) -> Future
 @st.cache_resource(show_spinner=False)
 def _keyword_engine(catalog: str) -> Any:
     """BM25 over the catalog's passages: answers while the model is still loading (no torch needed)."""
-    from ..index import build_bm25
-    from ..passages import catalog_passages
     from ..search import SearchEngine
 
-    tricks = _catalog(catalog)[0]
-    passages = catalog_passages(tricks)
-    return SearchEngine(tricks, passages, build_bm25(passages))
+    return SearchEngine.keyword_only(_catalog(catalog)[0])
 
 
 def _key() -> tuple[str | None, str, str | None]:
     idx = index_dir()
-    return str(idx) if idx else None, str(catalog_dir()), os.environ.get("TRICKS_KB_MODEL") or None
+    return str(idx) if idx else None, str(catalog_dir()), settings.model_name()
 
 
 def start_engine() -> Future:
