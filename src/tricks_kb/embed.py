@@ -246,7 +246,7 @@ def preload_embedder(model: str | None = None, backend: str = "auto") -> threadi
     def run() -> None:
         try:
             load_embedder(model, backend=backend)
-        except Exception:  # noqa: BLE001, S110 - the caller's own load_embedder call reports it
+        except Exception:  # noqa: BLE001, S110  # nosec B110 # the caller's own load_embedder call reports it
             pass
 
     thread = threading.Thread(target=run, name="tricks-kb-preload", daemon=True)
