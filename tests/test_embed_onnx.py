@@ -53,10 +53,11 @@ def torch_emb(info):
 def shipped():
     """The shipped catalog, its committed index (built by the torch path) and its passages."""
     from tricks_kb.catalog import load_catalog
-    from tricks_kb.index import check_against, default_index_dir, load_index, vectors_of
+    from tricks_kb.index import check_against, load_index
+    from tricks_kb.vectors import vectors_of
 
     tricks = load_catalog([ROOT / "tricks"]).tricks
-    idx = load_index(default_index_dir())
+    idx = load_index(ROOT / "index")
     assert check_against(idx.manifest, tricks).ok, "index/ is stale: run `tricks-kb build`"
     return tricks, idx, vectors_of(idx.faiss_index)
 
