@@ -53,13 +53,11 @@ def invalid_entries() -> int:
     return _catalog(str(catalog_dir()))[1]
 
 
-def _load_engine(index: str | None, catalog: str, model: str | None) -> Any:
-    """Model + faiss + BM25 over the catalog (SearchEngine.open never raises on a bad index or model)."""
-    from ..catalog import load_catalog
+def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None) -> Any:
+    """Model + faiss + BM25 over ``tricks`` (SearchEngine.open never raises on a bad index or model)."""
     from ..search import SearchEngine
 
     t0 = time.monotonic()
-    tricks = load_catalog([Path(catalog)]).tricks  # not the st cache: this may run before the first session
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
     embedder = getattr(engine, "embedder", None)
     if getattr(embedder, "notice", None):
@@ -87,6 +85,13 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
+def _load_catalog_and_engine(index: str | None, catalog: str, model: str | None) -> Any:
+    from ..catalog import load_catalog
+
+    # Not the st cache: this may run before Streamlit has started (ui/serve.py).
+    return _load_engine(load_catalog([Path(catalog)]).tricks, index, model)
+
+
 _FUTURES: dict[tuple[str | None, str, str | None], Future] = {}
 _FUTURES_LOCK = threading.Lock()
 
@@ -102,7 +107,7 @@ def _engine_future(index: str | None, catalog: str, model: str | None) -> Future
         future = _FUTURES.get(key)
         if future is None:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tricks-kb-engine")
-            future = _FUTURES[key] = pool.submit(_load_engine, index, catalog, model)
+            future = _FUTURES[key] = pool.submit(_load_catalog_and_engine, index, catalog, model)
             pool.shutdown(wait=False)
         return future
 
