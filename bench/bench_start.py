@@ -107,7 +107,7 @@ def query_section(n_queries: int) -> None:
     for _ in range(3):
         for q in queries:
             for name, eng in engines.items():
-                eng._qcache.clear()
+                eng.clear_query_cache()
                 t = time.perf_counter()
                 eng.search(q, k=10)
                 search_ms[name].append((time.perf_counter() - t) * 1000)
