@@ -43,6 +43,8 @@ class Test(_Strict):
     raw_match: Pattern | None = Field(None, description="Regular expression on the text exactly as written.")
     truthy: bool | None = Field(None, description="true: value is on (not 0, false, null, '', 'none').")
     present: bool | None = Field(None, description="true: the key is present at all, whatever its value.")
+    gt_key: Keys | None = Field(None, description="Value greater than the value of this other key.")
+    ge_key: Keys | None = Field(None, description="Value at least the value of this other key.")
 
     def given(self) -> list[str]:
         """Names of the tests set (``eq``/``ne`` count when written, even as null)."""
@@ -59,7 +61,9 @@ class Signal(Test):
 
     keys: list[Key] = Field(min_length=1, description="Dotted-path suffixes, e.g. warmup_steps, optimizer.name.")
     values: list[Pattern] = Field(default_factory=list, description="Globs of values that name the trick.")
-    off: Test | None = Field(None, description="Only these values count as off (default: whatever is not on).")
+    off: Test | None = Field(None, description="Only these values count as off (default: a value that is off in "
+                             "effect: 0, false, null, ''). A signal with only `off` can only turn the trick off.")
+    exclude: list[Key] = Field(default_factory=list, description="Keys matching these are never this signal.")
     negated: bool = Field(False, description="A 'no_...' key: true means the trick is off.")
     frameworks: list[Key] = Field(default_factory=list, description="Only when one of these frameworks is inferred.")
     not_frameworks: list[Key] = Field(default_factory=list, description="Never when one of these is inferred.")
@@ -98,8 +102,6 @@ class When(Test):
     direction: Direction | None = Field(None, description="With changed: up / down / same / changed.")
     format: Annotated[str, StringConstraints(pattern=r"^(json|yaml|toml|python|cli)$")] | None = Field(
         None, description="The config's format.")
-    gt_key: Keys | None = Field(None, description="With key: value greater than the value of this key.")
-    ge_key: Keys | None = Field(None, description="With key: value at least the value of this key.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> When:

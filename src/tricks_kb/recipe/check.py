@@ -8,7 +8,7 @@ from typing import Any
 from ..catalog import load_catalog
 from ..evidence import best_grade
 from ..schema import Trick
-from .defaults import chain, infer
+from .defaults import Framework, infer
 from .detect import Found, detect
 from .findings import Context, evaluate
 from .match import find
@@ -48,11 +48,29 @@ def _unrecognised(parsed: Parsed, tricks: dict[str, Trick], used: set[int]) -> l
     return out
 
 
+def _rank(f: Found) -> tuple:
+    return (f.state != "on", f.source != "explicit", f.line if f.line is not None else 10**9)
+
+
+def detect_all(parsed: Parsed, tricks: dict[str, Trick], fw: Framework | None) -> dict[str, Found]:
+    """Detect per command when a file holds several (a README): the union, each trick at its best showing."""
+    sections = sorted({it.section for it in parsed.items})
+    if len(sections) <= 1:
+        return detect(parsed.items, tricks, fw)
+    merged: dict[str, Found] = {}
+    for s in sections:
+        part = [it for it in parsed.items if it.section == s]
+        for tid, f in detect(part, tricks, infer(part, parsed.format)).items():
+            if tid not in merged or _rank(f) < _rank(merged[tid]):
+                merged[tid] = f
+    return merged
+
+
 def check_parsed(parsed: Parsed, filename: str, tricks: dict[str, Trick],
                  base: Parsed | None = None) -> dict[str, Any]:
     """The JSON contract for an already-read config (and optional base config)."""
     fw = infer(parsed.items, parsed.format)
-    found = detect(parsed.items, tricks, fw)
+    found = detect_all(parsed, tricks, fw)
     ctx = Context(parsed.items, parsed.format, found, base.items if base else None)
     findings = evaluate(tricks, ctx)
     records = sorted((_trick_record(tricks[f.id], f) for f in found.values()),
@@ -70,8 +88,8 @@ def check_parsed(parsed: Parsed, filename: str, tricks: dict[str, Trick],
 
 def _changes(parsed: Parsed, base: Parsed, tricks: dict[str, Trick], fw) -> list[dict[str, Any]]:
     """Tricks whose state or settings differ between the base and this config."""
-    now = detect(parsed.items, tricks, fw)
-    before = detect(base.items, tricks, infer(base.items, base.format))
+    now = detect_all(parsed, tricks, fw)
+    before = detect_all(base, tricks, infer(base.items, base.format))
     out = []
     for tid in sorted(set(now) | set(before)):
         a, b = before.get(tid), now.get(tid)

@@ -45,6 +45,7 @@ class Framework:
     parent: str | None = None                    # inherits the parent's defaults
     defaults: tuple[Default, ...] = ()
     remap: tuple[tuple[str, str], ...] = ()      # trick named in the config -> trick in effect
+    decisive: tuple[tuple[str, str], ...] = ()   # (key, value glob): any one of these settles it
 
 
 _TF = "https://github.com/huggingface/transformers/blob/00349ae87eddc872ffa21a8a54f264375a0056a8/src/transformers/training_args.py"
@@ -98,7 +99,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
                         Default("bf16-training", {"mixed_precision_param": "bfloat16"}, group="precision"))),
     Framework("torchtune", "torchtune", "torchtune bd2a0fc7 with torch 2.13.0",
               "https://github.com/pytorch/torchtune/blob/bd2a0fc7c31430972728494fa01aaeeb0ebf1ba1/recipes/full_finetune_distributed.py",
-              (("_component_", "torchtune.*"),), needs=1,
+              (("_component_", "torchtune.*"),), needs=1, decisive=(("_component_", "torchtune.*"),),
               defaults=(Default("weight-decay", {"weight_decay": "1e-2"}, requires="adamw"),
                         Default("no-decay-norm-bias", {}, state="off"))),
     Framework("olmo", "OLMo", "OLMo 59a53e3f",
@@ -136,6 +137,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
               "https://github.com/huggingface/diffusers/blob/58eb52c0803ea9af3abec60841c2a093bdf1f951/examples/text_to_image/train_text_to_image.py",
               (("script", "*train_text_to_image*"), ("pretrained_model_name_or_path", None), ("use_ema", None),
                ("mixed_precision", None), ("snr_gamma", None)), formats=("cli",),
+              decisive=(("script", "*train_text_to_image*"),),
               defaults=(Default("adamw", {}, group="optimizer"), Default("weight-decay", {"adam_weight_decay": "1e-2"}),
                         Default("gradient-clipping", {"max_grad_norm": "1.0"}),
                         Default("lr-warmup", {"lr_warmup_steps": "500"}),
@@ -148,6 +150,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("latent-diffusion", "latent-diffusion main.py", "latent-diffusion a506df57",
               "https://github.com/CompVis/latent-diffusion/blob/a506df5756472e2ebaf9078affdde2c4f1502cd4/main.py",
               (("model.base_learning_rate", None), ("model.target", "ldm.*")), formats=("yaml",),
+              decisive=(("model.target", "ldm.*"),),
               defaults=(Default("adamw", {}, group="optimizer"), Default("linear-scaling-rule", {"scale_lr": "True"}),
                         Default("ema-weights", {"use_ema": "True"}))),
     Framework("litgpt", "litgpt pretrain", "litgpt 26857050",
@@ -185,6 +188,10 @@ def _score(fw: Framework, items: list[Item]) -> int:
 
 def infer(items: list[Item], fmt: str) -> Framework | None:
     """The framework whose markers the config shows most (at least its ``needs``), first listed on ties."""
+    for fw in FRAMEWORKS:
+        if (not fw.formats or fmt in fw.formats) and fw.decisive and any(
+                any(glob(v, it.value) for it in find(items, k)) for k, v in fw.decisive):
+            return fw
     best, best_score = None, 0
     for fw in FRAMEWORKS:
         if fw.formats and fmt not in fw.formats:

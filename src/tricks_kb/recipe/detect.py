@@ -23,11 +23,16 @@ class Found:
     items: list[Item] = field(default_factory=list)
 
 
-def _is_on(sig: Signal, item: Item) -> bool:
+def _is_on(sig: Signal, item: Item, items: list[Item]) -> bool:
     if sig.values:
         return glob(sig.values, item.value)
     if sig.given():
-        return passes(sig, item)
+        other = None
+        ref = sig.gt_key or sig.ge_key
+        if ref is not None:
+            near = find(items, ref)
+            other = near[0].value if near else None
+        return passes(sig, item, other)
     if sig.off is not None:
         return False  # a signal with only `off` can only turn the trick off
     return truthy(item.value) != sig.negated
@@ -38,7 +43,7 @@ def _is_off(sig: Signal, item: Item) -> bool:
         return passes(sig.off, item)
     if sig.values:
         return False
-    return not _is_on(sig, item)
+    return truthy(item.value) == sig.negated
 
 
 def _applies(sig: Signal, fw: list[str]) -> bool:
@@ -80,7 +85,9 @@ def detect(items: list[Item], tricks: dict[str, Trick], framework: Framework | N
             if not _applies(sig, fws):
                 continue
             for it in find(items, sig.keys):
-                if _is_on(sig, it):
+                if sig.exclude and find([it], sig.exclude):
+                    continue
+                if _is_on(sig, it, items):
                     on.append(it)
                 elif _is_off(sig, it):
                     off.append(it)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..detectspec import Test
@@ -17,23 +18,36 @@ def fold(text: str) -> str:
     return text.casefold().replace("-", "_")
 
 
-def segments(key: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def segments(key: str) -> tuple[str, ...]:
     """A dotted key's parts, folded, list indices dropped (``param_scheduler.0.type`` -> param_scheduler, type)."""
-    return [fold(s) for s in key.split(".") if s and not s.isdigit()]
+    return tuple(fold(s) for s in key.split(".") if s and not s.isdigit())
 
 
+@lru_cache(maxsize=4096)
+def _part(pattern: str) -> re.Pattern[str] | str:
+    return re.compile(fnmatch.translate(pattern)) if any(c in pattern for c in "*?[") else pattern
+
+
+@lru_cache(maxsize=262144)
 def key_matches(pattern: str, key: str) -> bool:
     """True when ``pattern`` (dotted, globs allowed per part) matches the end of ``key``."""
     want = segments(pattern)
     have = segments(key)
     if len(want) > len(have):
         return False
-    return all(fnmatch.fnmatchcase(h, w) for w, h in zip(want, have[len(have) - len(want):], strict=True))
+    for w, h in zip(want, have[len(have) - len(want):], strict=True):
+        p = _part(w)
+        if not (p == h if isinstance(p, str) else p.match(h)):
+            return False
+    return True
 
 
 def find(items: list[Item], patterns: list[str] | str, leaves_only: bool = True) -> list[Item]:
     """Items whose key matches any pattern, in file order; containers skipped unless asked."""
     pats = [patterns] if isinstance(patterns, str) else patterns
+    if not pats:
+        return []
     return [it for it in items if (not leaves_only or not isinstance(it.value, dict))
             and any(key_matches(p, it.key) for p in pats)]
 

@@ -35,6 +35,7 @@ class Item:
     raw: str
     line: int
     col: int = 1
+    section: int = 0  # command lines: which command of the file (README with several) the flag belongs to
 
 
 @dataclass
@@ -212,6 +213,24 @@ def _read_yaml(text: str, filename: str, fmt: str = "yaml") -> Parsed:
     for doc in docs:
         if doc is not None:
             _walk_yaml(doc, "", None, text, out, budget, 0)
+    out.items = _resolve_refs(out.items, out.notes)
+    return out
+
+
+_REF = re.compile(r"^(?:!ref\s*<([\w.\-]+)>|\$\{([\w.\-]+)\})$")
+
+
+def _resolve_refs(items: list[Item], notes: list[str]) -> list[Item]:
+    """A value that is only a reference (``!ref <lr>``, ``${optim.lr}``) takes the referenced key's value."""
+    by_key = {it.key: it for it in items}
+    out = []
+    for it in items:
+        m = _REF.match(it.raw.strip()) if isinstance(it.value, str) else None
+        target = by_key.get(m.group(1) or m.group(2)) if m else None
+        if target is not None and not isinstance(target.value, dict | list):
+            notes.append(f"line {it.line}: {it.key} refers to {target.key} ({target.raw})")
+            it = Item(it.key, target.value, it.raw, it.line, it.col)
+        out.append(it)
     return out
 
 
@@ -240,6 +259,8 @@ def _walk_yaml(node: Any, path: str, key_mark: Any, text: str, out: Parsed, budg
             value[kname] = _walk_yaml(v, child, k.start_mark, text, out, budget, depth + 1)
         if path:
             out.items.append(Item(path, value, _slice(text, node), line, col))
+            if custom:  # HyperPyYAML `!new:torch.optim.Adam` and the like: what would be constructed
+                out.items.append(Item(f"{path}._call_", tag, tag, line, col))
         return value
     if isinstance(node, yaml.SequenceNode):
         vals = []
@@ -417,10 +438,8 @@ class _PyReader:
                     d[kw.arg] = self.emit(kw.value, f"{path}.{kw.arg}", kw)
             callee = self.seg(node.func)
             if callee != "dict":
-                d.setdefault("_call_", callee)
-                for a in node.args:  # LazyCall(SGD): the called class names the thing
-                    if isinstance(a, ast.Name | ast.Attribute):
-                        d["_call_"] = f"{callee}({self.seg(a)})"
+                self.out.items.append(Item(f"{path}._call_", callee, callee, node.lineno, node.col_offset + 1))
+                d["_call_"] = callee
             return d
         return _EXPR
 
@@ -557,7 +576,7 @@ def _split(segment: str) -> list[str]:
 def _read_cli(text: str, filename: str) -> Parsed:
     markdown = filename.casefold().endswith((".md", ".mdx", ".markdown"))
     out = Parsed("cli")
-    for command in _command_lines(text, markdown):
+    for section, command in enumerate(_command_lines(text, markdown)):
         tokens: list[tuple[str, int, int]] = []
         for segment, line in command:
             if segment.lstrip().startswith("#"):
@@ -573,23 +592,23 @@ def _read_cli(text: str, filename: str) -> Parsed:
             if out.script is None and re.search(r"\.(py|sh)$", tok) and not tok.startswith("-"):
                 out.script = tok
             if re.search(r"\.(py|sh)$", tok) and not tok.startswith("-"):
-                out.items.append(Item("script", tok, tok, line, col))
+                out.items.append(Item("script", tok, tok, line, col, section))
             m = _FLAG.match(tok)
             if m and not re.fullmatch(r"-\d.*", tok):
                 name = m.group(1)
                 if m.group(2) is not None:
-                    out.items.append(Item(name, parse_scalar(m.group(2)), m.group(2), line, col))
+                    out.items.append(Item(name, parse_scalar(m.group(2)), m.group(2), line, col, section))
                 elif i + 1 < len(tokens) and not _FLAG.match(tokens[i + 1][0]) or (
                         i + 1 < len(tokens) and re.fullmatch(r"-\d[\d.eE\-+]*", tokens[i + 1][0])):
                     nxt = tokens[i + 1][0]
                     if nxt in ("|", "&&", ";", ">", "2>&1") or "=" in nxt and not nxt.startswith(("'", '"')) \
                             and re.match(r"^[A-Z_]+=", nxt):
-                        out.items.append(Item(name, True, "", line, col))
+                        out.items.append(Item(name, True, "", line, col, section))
                     else:
-                        out.items.append(Item(name, parse_scalar(nxt), nxt, line, col))
+                        out.items.append(Item(name, parse_scalar(nxt), nxt, line, col, section))
                         i += 1
                 else:
-                    out.items.append(Item(name, True, "", line, col))
+                    out.items.append(Item(name, True, "", line, col, section))
             i += 1
     if not out.items:
         raise ReadError("RC001", "no --flag value pairs found in this command line or script",
