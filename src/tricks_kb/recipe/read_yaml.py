@@ -111,9 +111,9 @@ def _yaml_scalar(node: Any) -> Any:
         return None
     if tag.startswith(_STD) and tag != _STD + "str":
         return parse_scalar(node.value)
-    if node.style is None and tag in ("", _STD + "str") and not node.value:
+    if not node.style and tag in ("", _STD + "str") and not node.value:
         return None
-    if node.style is None and tag == _STD + "str":  # a plain scalar the 1.1 resolver left as text ("1e-8")
+    if not node.style and tag == _STD + "str":  # a plain scalar the 1.1 resolver left as text ("1e-8")
         v = parse_scalar(node.value)
         return v if not isinstance(v, bool | type(None)) else node.value
     return node.value
