@@ -18,6 +18,12 @@ OPTIMIZERS = ("adam", "adamw", "sgd-momentum", "adafactor", "lion", "rmsprop", "
 SCHEDULES = ("cosine-decay", "linear-decay-to-zero", "step-decay", "inverse-sqrt-decay", "polynomial-decay",
              "one-cycle", "warm-restarts", "warmup-stable-decay", "reduce-lr-on-plateau", "cyclical-lr")
 GROUPS = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
+# A config that sets one of these keys has chosen for itself, even a value no entry names ("constant").
+GROUP_KEYS = {"schedule": ("lr_scheduler_type", "lr_scheduler", "sched", "lr_scheduler.name", "scheduler.name",
+                           "lr_scheduler._name", "lr_scheduler._component_", "scheduler._target_", "decay_type",
+                           "lr_scheduler.decay_type", "SOLVER.LR_SCHEDULER_NAME"),
+              "optimizer": ("optim", "optimizer", "opt", "optimizer.name", "optimizer._name", "optimizer.type",
+                            "optimizer._component_", "optimizer._target_", "optimizer.class_path")}
 
 
 @dataclass(frozen=True)

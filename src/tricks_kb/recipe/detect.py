@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..detectspec import Signal
 from ..schema import Trick
-from .defaults import GROUPS, Framework, chain
+from .defaults import GROUP_KEYS, GROUPS, Framework, chain
 from .match import find, glob, passes, segments, truthy
 from .readers import Item
 
@@ -113,6 +113,8 @@ def _apply_defaults(found: dict[str, Found], items: list[Item], tricks: dict[str
                 continue
             if d.group in GROUPS and any(found.get(t) and found[t].state == "on" and found[t].source == "explicit"
                                          for t in GROUPS[d.group]):
+                continue
+            if d.group in GROUP_KEYS and any(not isinstance(it.value, dict) for it in find(items, list(GROUP_KEYS[d.group]))):
                 continue
             if d.group == "precision" and any(found.get(t) and found[t].state == "on"
                                               for t in ("mixed-precision-fp16", "bf16-training")):

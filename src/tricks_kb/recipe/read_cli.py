@@ -86,7 +86,7 @@ def read_cli(text: str, filename: str) -> Parsed:
                 elif i + 1 < len(tokens) and not _FLAG.match(tokens[i + 1][0]) or (
                         i + 1 < len(tokens) and re.fullmatch(r"-\d[\d.eE\-+]*", tokens[i + 1][0])):
                     nxt = tokens[i + 1][0]
-                    if nxt in ("|", "&&", ";", ">", "2>&1") or "=" in nxt and not nxt.startswith(("'", '"')) \
+                    if re.search(r"\.(py|sh)$", nxt) or nxt in ("|", "&&", ";", ">", "2>&1") or "=" in nxt and not nxt.startswith(("'", '"')) \
                             and re.match(r"^[A-Z_]+=", nxt):
                         out.items.append(Item(name, True, "", line, col, section))
                     else:

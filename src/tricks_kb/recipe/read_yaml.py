@@ -121,6 +121,9 @@ def _yaml_scalar(node: Any) -> Any:
 
 def _slice(text: str, node: Any) -> str:
     start, end = node.start_mark.index, node.end_mark.index
+    if isinstance(node, yaml.SequenceNode | yaml.MappingNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        end = (last[1] if isinstance(last, tuple) else last).end_mark.index  # block style: stop before comments
     raw = text[start:end].strip()
     return raw if len(raw) <= 300 else raw[:297] + "..."
 
