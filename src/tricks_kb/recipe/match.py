@@ -43,13 +43,54 @@ def key_matches(pattern: str, key: str) -> bool:
     return True
 
 
+class _Index:
+    """Items grouped by their last key part, so a pattern only looks at the keys that can match."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.by_last: dict[str, list[int]] = {}
+        for i, it in enumerate(items):
+            segs = segments(it.key)
+            if segs:
+                self.by_last.setdefault(segs[-1], []).append(i)
+        self.cache: dict[str, list[int]] = {}
+
+    def positions(self, pattern: str) -> list[int]:
+        if pattern not in self.cache:
+            want = segments(pattern)
+            if not want:
+                self.cache[pattern] = []
+            else:
+                p = _part(want[-1])
+                lasts = [p] if isinstance(p, str) else [k for k in self.by_last if p.match(k)]
+                self.cache[pattern] = [i for k in lasts for i in self.by_last.get(k, ())
+                                       if key_matches(pattern, self.items[i].key)]
+        return self.cache[pattern]
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _index(items: list[Item]) -> _Index:
+    idx = _INDEXES.get(id(items))
+    if idx is None or idx.items is not items or len(idx.items) != len(items):
+        if len(_INDEXES) > 16:
+            _INDEXES.clear()
+        idx = _INDEXES[id(items)] = _Index(items)
+    return idx
+
+
 def find(items: list[Item], patterns: list[str] | str, leaves_only: bool = True) -> list[Item]:
     """Items whose key matches any pattern, in file order; containers skipped unless asked."""
     pats = [patterns] if isinstance(patterns, str) else patterns
-    if not pats:
+    if not pats or not items:
         return []
-    return [it for it in items if (not leaves_only or not isinstance(it.value, dict))
-            and any(key_matches(p, it.key) for p in pats)]
+    if len(items) < 8:
+        hits = [i for i, it in enumerate(items) if any(key_matches(p, it.key) for p in pats)]
+    else:
+        idx = _index(items)
+        hits = sorted({i for p in pats for i in idx.positions(p)})
+    return [items[i] for i in hits if not (leaves_only and isinstance(items[i].value, dict))]
 
 
 def scalar_of(value: Any) -> Any:
