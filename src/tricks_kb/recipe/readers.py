@@ -110,6 +110,7 @@ _PY_ASSIGN = re.compile(r"(?m)^[A-Za-z_][\w.]*\s*=\s*\S")
 _TOML_TABLE = re.compile(r"(?m)^\s*\[\[?[A-Za-z0-9_.\-\"' ]+\]\]?\s*(#.*)?$")
 _TOML_KV = re.compile(r"(?m)^\s*[A-Za-z0-9_\-\"'.]+\s*=\s*\S")
 _YAML_KEY = re.compile(r"(?m)^\s*[^\s#:][^:#]*:(\s|$)")
+_YAML_LINE = re.compile(r"(?m)^\s*(?:- )?[\w.\-\"']+:(?:\s|$)")
 
 
 def detect_format(text: str, filename: str | None = None) -> str:
@@ -134,9 +135,10 @@ def detect_format(text: str, filename: str | None = None) -> str:
         except tomllib.TOMLDecodeError:
             if ext == "toml":
                 return "toml"
-    if ext == "py" or (_PY_ASSIGN.search(text) and _parses_python(text) and not _YAML_KEY.search(text)):
-        if _parses_python(text):
-            return "python"
+    py_lines = len(_PY_ASSIGN.findall(text))
+    yaml_lines = len(_YAML_LINE.findall(text))
+    if (ext == "py" or (py_lines and py_lines >= yaml_lines)) and _parses_python(text):
+        return "python"
     if ext == "toml" or (_TOML_KV.search(text) and (_TOML_TABLE.search(text) or not _YAML_KEY.search(text))):
         try:
             tomllib.loads(text)
