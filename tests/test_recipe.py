@@ -135,3 +135,17 @@ def test_detection_and_findings_stay_above_their_floors() -> None:
     assert res["detection"]["recall"] >= 0.95 and res["detection"]["precision"] >= 0.93
     assert res["off"]["recall"] >= 0.90 and res["off"]["precision"] >= 0.88
     assert res["findings"]["recall"] >= 0.80 and res["findings"]["precision"] >= 0.70
+
+
+def test_deepspeed_and_megatron_style_configs() -> None:
+    ds = ('{"gradient_clipping": 1.0, "optimizer": {"type": "AdamW", "params": {"lr": 3e-4, "weight_decay": 0.1}},'
+          ' "scheduler": {"type": "WarmupDecayLR", "params": {"warmup_num_steps": 2000}},'
+          ' "fp16": {"enabled": true, "loss_scale": 0}, "zero_optimization": {"stage": 3}}')
+    t = _by_id(check_text(ds, "ds_config.json"))
+    assert {"adamw", "weight-decay", "lr-warmup", "gradient-clipping", "mixed-precision-fp16",
+            "dynamic-loss-scaling", "zero-redundancy-optimizer"} <= {k for k, v in t.items() if v["state"] == "on"}
+    mega = ("torchrun pretrain_gpt.py --lr 3.0e-4 --lr-decay-style cosine --lr-warmup-fraction .01 \\\n"
+            "  --clip-grad 1.0 --bf16 --recompute-activations --hidden-dropout 0.0\n")
+    t = _by_id(check_text(mega, "run.sh"))
+    assert {"cosine-decay", "lr-warmup", "gradient-clipping", "bf16-training", "gradient-checkpointing"} <= set(t)
+    assert t["dropout"]["state"] == "off" and t["lr-warmup"]["line"] == 1
