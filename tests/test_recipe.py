@@ -149,3 +149,11 @@ def test_deepspeed_and_megatron_style_configs() -> None:
     t = _by_id(check_text(mega, "run.sh"))
     assert {"cosine-decay", "lr-warmup", "gradient-clipping", "bf16-training", "gradient-checkpointing"} <= set(t)
     assert t["dropout"]["state"] == "off" and t["lr-warmup"]["line"] == 1
+
+
+def test_markdown_shows_config_text_as_code_never_as_links() -> None:
+    from tricks_kb.recipe.report import render_markdown
+
+    md = render_markdown([check_text('optim: "adamw[x](javascript:alert(1))"\n', "a.yaml")])
+    assert "`optim=adamw[x](javascript:alert(1))`" in md
+    assert md.count("](javascript") == 1  # only inside that code span

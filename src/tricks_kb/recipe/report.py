@@ -14,6 +14,12 @@ def _settings(s: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" if v != "" else k for k, v in s.items())
 
 
+def _code(text: str) -> str:
+    """Config text shown as a code span, so nothing in it renders as a link or markup."""
+    clean = " ".join(str(text).replace("`", "'").replace("|", "\\|").split())
+    return f"`{clean}`" if clean else ""
+
+
 def render_json(results: list[dict[str, Any]]) -> str:
     """One result as the JSON contract object; several as a list of them."""
     pub = [public(r) for r in results]
@@ -53,7 +59,7 @@ def render_markdown(results: list[dict[str, Any]]) -> str:
     """A Markdown section per file, ready to paste into a pull-request comment."""
     out: list[str] = []
     for r in results:
-        out.append(f"### Recipe check: `{r['file']}`\n")
+        out.append(f"### Recipe check: {_code(r['file'])}\n")
         if r["findings"]:
             out.append("| severity | trick | line | finding | evidence |\n|---|---|---|---|---|")
             for f in r["findings"]:
@@ -65,7 +71,7 @@ def render_markdown(results: list[dict[str, Any]]) -> str:
         out.append("| trick | verdict | grade | source | line | settings |\n|---|---|---|---|---|---|")
         for t in r["tricks"]:
             name = t["id"] if t["state"] == "on" else f"{t['id']} (off)"
-            sett = _settings(t["settings"]).replace("|", "\\|")
+            sett = _code(_settings(t["settings"]))
             out.append(f"| [{name}](?trick={t['id']}) | {t['verdict']} | {t['grade']} | {t['source']} | "
                        f"{t['line'] or ''} | {sett} |")
         if r.get("changes"):
