@@ -298,42 +298,13 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_changes)
 
 
-# --- check ------------------------------------------------------------------------------
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Recipe check: tricks in each config, their evidence, and findings; exit 2 on unreadable input."""
-    from .recipe.check import catalog_tricks, check_path
-    from .recipe.readers import ReadError
-    from .recipe.report import render_json, render_markdown, render_text
-
-    catalog_tricks(_catalog_dir(args))
-    results = []
-    against = Path(args.against) if args.against else None
-    for name in args.paths:
-        try:
-            results.append(check_path(Path(name), against, _catalog_dir(args)))
-        except ReadError as exc:
-            shown = str(against) if against and exc.code == "RC005" and not against.exists() else name
-            print(exc.format(shown), file=sys.stderr)
-            return 2
-    render = {"text": render_text, "json": render_json, "markdown": render_markdown}[args.format]
-    print(render(results))
-    if args.strict and any(f["severity"] == "conflict" for r in results for f in r["findings"]):
-        return 1
-    return 0
+# --- check (handler in cli_check.py) --------------------------------------------------
 
 
 def _add_check(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="check a training config against the evidence",
-                       description="Read training configs (JSON, YAML, TOML, Python assignments, command lines), "
-                       "list the catalog tricks they use with settings, line and source (explicit or a framework "
-                       "default), and the findings where a setting goes against the evidence. Nothing is executed.")
-    p.add_argument("paths", nargs="+", help="config files")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format")
-    p.add_argument("--against", metavar="BASE", help="base config: report what changed and what the evidence says")
-    p.add_argument("--strict", action="store_true", help="exit 1 when any finding is a conflict (for CI)")
-    p.set_defaults(func=cmd_check)
+    from .cli_check import add_check
+
+    add_check(sub)
 
 
 # --- build / search (handlers in cli_search.py) ----------------------------------------
@@ -351,9 +322,25 @@ def _add_search(sub: argparse._SubParsersAction) -> None:
     add_search(sub)
 
 
+# --- mcp / site (handlers in cli_integrations.py) ---------------------------------------
+
+
+def _add_mcp(sub: argparse._SubParsersAction) -> None:
+    from .cli_integrations import add_mcp
+
+    add_mcp(sub)
+
+
+def _add_site(sub: argparse._SubParsersAction) -> None:
+    from .cli_integrations import add_site
+
+    add_site(sub)
+
+
 # --- main ------------------------------------------------------------------------------
 
-ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_check, _add_build, _add_search]
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_check, _add_build, _add_search,
+          _add_mcp, _add_site]
 
 
 def build_parser() -> argparse.ArgumentParser:
