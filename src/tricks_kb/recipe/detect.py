@@ -124,7 +124,7 @@ def _apply_defaults(found: dict[str, Found], items: list[Item], tricks: dict[str
             trick = tricks[d.trick]
             related: list[Item] = []
             if trick.detect is not None:
-                keys = [k for s in trick.detect.signals for k in s.keys] + list(trick.detect.settings)
+                keys = [k for s in trick.detect.signals if not s.values for k in s.keys] + list(trick.detect.settings)
                 related = sorted(find(items, keys), key=lambda it: it.line)
             settings = {_label(it): it.raw for it in related[:4]} or dict(d.settings)
             found[d.trick] = Found(d.trick, d.state, "default", related[0].line if related else None, settings)

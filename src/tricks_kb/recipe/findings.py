@@ -109,8 +109,8 @@ def _line(rule: FindingRule, trick: Trick, ctx: Context) -> int | None:
     for sub in _leaves(rule.when):
         if sub.trick and ctx.found.get(sub.trick) and ctx.found[sub.trick].line:
             return ctx.found[sub.trick].line
-        if sub.key:
-            it = _first(ctx.items, sub.key)
+        if sub.key or sub.changed:
+            it = _first(ctx.items, sub.key or sub.changed)  # type: ignore[arg-type]
             if it is not None:
                 return it.line
     return None

@@ -46,7 +46,8 @@ def render_text(results: list[dict[str, Any]]) -> str:
         out.append(f"  findings: {len(r['findings'])}")
         for f in r["findings"]:
             claims = ", ".join(f"claim {c['number']} (grade {c['grade']})" for c in f["claims"])
-            out.append(f"    {ICON[f['severity']]}: {f['trick']} line {f['line']}: {f['message']} [{claims}]")
+            where = f" line {f['line']}" if f["line"] else ""
+            out.append(f"    {ICON[f['severity']]}: {f['trick']}{where}: {f['message']} [{claims}]")
         for c in r.get("changes", []):
             out.append(f"  changed: {c['trick']} ({c['verdict']}, grade {c['grade']}): "
                        f"{c['before']['state']} {_settings(c['before']['settings'])} -> "
