@@ -298,6 +298,15 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_changes)
 
 
+# --- check (handler in cli_check.py) --------------------------------------------------
+
+
+def _add_check(sub: argparse._SubParsersAction) -> None:
+    from .cli_check import add_check
+
+    add_check(sub)
+
+
 # --- build / search (handlers in cli_search.py) ----------------------------------------
 
 
@@ -330,7 +339,7 @@ def _add_site(sub: argparse._SubParsersAction) -> None:
 
 # --- main ------------------------------------------------------------------------------
 
-ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_build, _add_search,
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_check, _add_build, _add_search,
           _add_mcp, _add_site]
 
 

@@ -222,6 +222,9 @@ def _sources_consistent(entries: list[Entry], valid: list[Entry], today: dt.date
                                            "check the paper and make both entries cite it the same way")
 
 
+from . import lint_detect  # noqa: E402,F401  # registers the detect-block rules (TK050-TK053)
+
+
 class RuleError(AssertionError):
     """A rule emitted a code other than the one it declares (a bug in the rule, not in the catalog)."""
 
