@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from .diagnostics import Problem
-from .loader import Loaded, load_file
+from .diagnostics import Problem, clip
+from .hygiene import fold
+from .loader import Loaded, file_kind, load_file
 from .schema import Trick
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/trick.schema.json"
@@ -20,8 +21,12 @@ IDENTIFIER_FIELDS = {"arxiv", "doi", "batch_size"}
 
 
 def norm_label(text: str) -> str:
-    """A name, alias or title compared ignoring case, spaces and punctuation ('Warm-up' == 'warm up')."""
-    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
+    """A name, alias or title as compared: case, punctuation and look-alike letters folded.
+
+    'Warm-up' == 'warm up'; a Cyrillic 'е' equals the Latin 'e' (TR39 skeleton, see hygiene.py);
+    names in any script are kept, so they are compared too.
+    """
+    return fold(text)
 
 
 def repo_root() -> Path:
@@ -76,13 +81,13 @@ class Catalog:
 
 
 def discover(paths: list[Path] | None = None) -> list[Path]:
-    """Expand folders to their *.yaml files; default is the catalog folder."""
+    """Expand folders to everything they hold (non-entries are flagged by ``load_entry``); default is the catalog folder."""
     if not paths:
         paths = [default_catalog_dir()]
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file()))
+            found.extend(sorted(p.iterdir()))
         else:
             found.append(p)
     seen: set[Path] = set()
@@ -96,16 +101,44 @@ def discover(paths: list[Path] | None = None) -> list[Path]:
 
 
 def display_path(p: Path) -> str:
-    """Path as shown in messages: relative to the cwd when possible."""
+    """Path as shown in messages: relative to the cwd when possible (a symlink is shown as itself)."""
+    absolute = Path(os.path.abspath(p))
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path(os.path.abspath(Path.cwd()))))
     except ValueError:
         return str(p)
+
+
+def file_problem(path: Path, shown: str) -> Problem | None:
+    """TK042/TK043 for a path that is not a readable entry file; None when it may be loaded."""
+    if path.is_symlink():
+        target, folder = path.resolve(), path.parent.resolve()
+        if not target.is_relative_to(folder):
+            return Problem(shown, 1, 1, "TK043", f"symlink pointing outside its folder (to {clip(target, 120)})",
+                           "copy the entry into the catalog instead of linking to it; the target is not read")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = stat.S_IFREG  # missing or unreadable: the loader reports why
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return Problem(shown, 1, 1, "TK043", f"it is {file_kind(mode)}, not a regular file",
+                       "entries are plain files; remove it or replace it with a .yaml file")
+    if path.is_dir():
+        return Problem(shown, 1, 1, "TK042", "a folder inside the catalog folder; entries are files",
+                       "move it out of the catalog folder")
+    if path.suffix != ".yaml":
+        hint = (f"rename it to {path.stem}.yaml" if path.suffix.lower() in (".yaml", ".yml")
+                else "entries are <id>.yaml files; move other files out of the catalog folder")
+        return Problem(shown, 1, 1, "TK042", f"'{clip(path.name)}' is not an entry file: its name does not end in .yaml", hint)
+    return None
 
 
 def load_entry(path: Path) -> Entry:
     """Load one file and validate it against the entry model."""
     shown = display_path(path)
+    refused = file_problem(path, shown)
+    if refused is not None:
+        return Entry(path=shown, loaded=Loaded(path=shown, problems=[refused]), problems=[refused])
     loaded = load_file(path, shown)
     entry = Entry(path=shown, loaded=loaded, problems=list(loaded.problems))
     if loaded.problems or not isinstance(loaded.data, dict):
@@ -194,14 +227,15 @@ def problems_from_validation(exc: ValidationError, loaded: Loaded) -> list[Probl
         elif typ in _EXPECTED or typ.endswith("_type"):
             expected = _EXPECTED.get(typ, typ.removesuffix("_type"))
             out.append(loaded.problem(loc, "TK012",
-                                      f"'{where}' must be {expected}, got {_type_name(value)}",
-                                      _type_hint(expected, value), key=False))
+                                      f"'{where}' must be {expected}, got {_type_name(value)}"
+                                      + (f" ({clip(raw)!r} as written)" if raw is not None and not isinstance(value, str) else ""),
+                                      _type_hint(expected, value, raw, field_name), key=False))
         elif typ == "string_pattern_mismatch" and field_name in ("arxiv", "doi"):
             example = '"2106.09685" (new style) or "cs/0601001" (old style)' if field_name == "arxiv" else '"10.1109/CVPR.2016.90"'
-            out.append(loaded.problem(loc, "TK027", f"malformed {field_name} id '{value}' at '{where}'",
+            out.append(loaded.problem(loc, "TK027", f"malformed {field_name} id '{clip(value)}' at '{where}'",
                                       f"expected e.g. {example}, without a URL prefix", key=False))
         elif typ in ("date_from_datetime_parsing", "date_parsing", "date_from_datetime_inexact"):
-            out.append(loaded.problem(loc, "TK028", f"'{where}' is not a valid date: {value!r}",
+            out.append(loaded.problem(loc, "TK028", f"'{where}' is not a valid date: {clip(raw if raw is not None else value)!r}",
                                       "use YYYY-MM-DD", key=False))
         else:
             msg = err["msg"]
@@ -220,18 +254,20 @@ def problems_from_validation(exc: ValidationError, loaded: Loaded) -> list[Probl
                 hint = f"did you mean '{close}'?" if close else None
             elif typ in ("too_short",) and isinstance(value, (list, dict)):
                 hint = "add at least one item"
-            shown_value = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
+            shown_value = "" if isinstance(value, (dict, list)) else f" (got {clip(raw if raw is not None else value)!r})"
             out.append(loaded.problem(loc, "TK013", f"'{where}': {msg}{shown_value}", hint, key=False))
     return out
 
 
-def _type_hint(expected: str, value: Any) -> str | None:
+def _type_hint(expected: str, value: Any, raw: str | None = None, field_name: str = "") -> str | None:
+    """How to fix a wrong type; values are quoted as written in the file, never as YAML read them."""
+    written = clip(raw if raw is not None else value)
     if expected == "text" and isinstance(value, list):
         return "write one value, or join the items into one sentence"
     if expected == "a list" and isinstance(value, str):
-        return f"write it as a list: [{value}]"
-    if expected == "text" and isinstance(value, (int, float, bool)):
-        return f'quote it: "{value}"'
+        return f"write it as a list: [{written}]"
+    if expected == "text" and value is not None and not isinstance(value, (str, list, dict)):
+        return f'quote it: {field_name + ": " if field_name else ""}"{written}"'
     if expected == "text" and value is None:
         return "fill in a value or remove the key"
     if expected in ("an integer", "a number") and isinstance(value, str):
@@ -239,5 +275,5 @@ def _type_hint(expected: str, value: Any) -> str | None:
             float(value)
         except ValueError:
             return "write a number, e.g. 3"
-        return f"remove the quotes: {value.strip()}"
+        return f"remove the quotes: {clip(value.strip())}"
     return None

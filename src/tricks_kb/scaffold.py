@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from .catalog import SCHEMA_COMMENT, load_catalog, norm_label
+from .diagnostics import clip
+from .output import write_file
 from .schema import ID_PATTERN
 
 TEMPLATE = """{comment}
@@ -56,7 +58,7 @@ class ScaffoldError(ValueError):
 def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) -> Path:
     """Write ``catalog_dir/<id>.yaml`` from the template; refuse a bad, existing or aliased id."""
     if not re.fullmatch(ID_PATTERN, trick_id) or len(trick_id) < 2:
-        raise ScaffoldError(f"'{trick_id}' is not a kebab-case id (e.g. 'label-smoothing')")
+        raise ScaffoldError(f"'{clip(trick_id)}' is not a kebab-case id (e.g. 'label-smoothing')")
     target = catalog_dir / f"{trick_id}.yaml"
     if target.exists():
         raise ScaffoldError(f"{target} already exists: edit it instead")
@@ -68,6 +70,6 @@ def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) ->
     today = today or dt.date.today()
     name = trick_id.replace("-", " ").capitalize()
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(TEMPLATE.format(comment=SCHEMA_COMMENT, id=trick_id, name=name, year=today.year,
-                                      today=today.isoformat()), encoding="utf-8")
+    write_file(target, TEMPLATE.format(comment=SCHEMA_COMMENT, id=trick_id, name=name, year=today.year,
+                                       today=today.isoformat()))
     return target
