@@ -80,14 +80,21 @@ class Catalog:
         return [p for e in self.entries for p in e.problems]
 
 
-def discover(paths: list[Path] | None = None) -> list[Path]:
-    """Expand folders to everything they hold (non-entries are flagged by ``load_entry``); default is the catalog folder."""
+def discover(paths: list[Path] | None = None, catalog_dir: Path | None = None) -> list[Path]:
+    """Expand folders to the files they hold; default is the catalog folder.
+
+    The catalog folder (every folder when ``catalog_dir`` is None) yields everything in it, so that
+    ``load_entry`` accepts or flags each file; other folders yield their YAML-looking files
+    (any case of .yaml or .yml), leaving notes and fixtures' tables alone.
+    """
     if not paths:
-        paths = [default_catalog_dir()]
+        paths = [catalog_dir or default_catalog_dir()]
+    strict_dir = catalog_dir.resolve() if catalog_dir is not None else None
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found.extend(sorted(p.iterdir()))
+            strict = strict_dir is None or p.resolve() == strict_dir
+            found.extend(sorted(q for q in p.iterdir() if strict or q.suffix.lower() in (".yaml", ".yml")))
         else:
             found.append(p)
     seen: set[Path] = set()

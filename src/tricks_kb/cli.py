@@ -239,7 +239,7 @@ def _add_schema(sub: argparse._SubParsersAction) -> None:
 
 def cmd_fmt(args: argparse.Namespace) -> int:
     """Rewrite entries in canonical form, or with --check list those that would change."""
-    from .catalog import discover, display_path
+    from .catalog import discover, display_path, file_problem
     from .fmt import FormatError, format_file
 
     paths = [Path(p) for p in args.paths] or [_catalog_dir(args)]
@@ -247,7 +247,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    files = discover(paths)
+    files = [f for f in discover(paths, _catalog_dir(args)) if file_problem(f, str(f)) is None]  # validate flags the rest
     changed, failed = [], 0
     for f in files:
         try:

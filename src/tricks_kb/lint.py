@@ -318,8 +318,8 @@ def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
     Returns (problems, number of files checked).
     """
     folder = catalog_dir or default_catalog_dir()
-    targets = discover(paths or [folder])
-    context = discover([folder]) if folder.is_dir() else []
+    targets = discover(paths or [folder], folder)
+    context = discover([folder], folder) if folder.is_dir() else []
     target_keys = {p.resolve() for p in targets}
     target_names = {p.name for p in targets}
     # A named file stands in for the catalog file of the same name (an edited copy elsewhere).
