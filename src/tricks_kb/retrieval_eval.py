@@ -1,5 +1,7 @@
 """Score search quality on the labelled queries in tests/eval (nDCG@10, Recall@5, MRR with ranx).
 
+Also reads the real-question set (real_questions.yaml) and measures its coverage by the catalog.
+
 Used by tests/test_retrieval_eval.py and bench/eval_retrieval.py so both print the same table.
 """
 
@@ -60,3 +62,48 @@ def table(results: dict[str, dict[str, float]], n_queries: int) -> str:
     for mode, s in results.items():
         lines.append(f"| {mode} | " + " | ".join(f"{s[m]:.3f}" for m in METRICS) + " |")
     return "\n".join(lines)
+
+
+# --- the real-question development set (tests/eval/real_questions.yaml) ---------------------------
+
+REAL_QUESTIONS = "real_questions.yaml"
+
+
+def load_real_questions(path: Path) -> list[dict[str, Any]]:
+    """The items under ``questions:`` (q, source, relevant, optional missing), read with the strict loader."""
+    from .loader import load_file
+
+    loaded = load_file(path)
+    if loaded.problems:
+        raise ValueError("\n".join(p.format() for p in loaded.problems))
+    return list(loaded.data.get("questions") or [])
+
+
+def answering_ids(item: dict[str, Any], known_ids: set[str]) -> set[str]:
+    """Catalog ids that answer an item: its grade-2 entries, plus its proposed missing id once that entry exists."""
+    ids = {i for i, g in (item.get("relevant") or {}).items() if g == 2 and i in known_ids}
+    missing = (item.get("missing") or {}).get("id")
+    if missing in known_ids:
+        ids.add(missing)
+    return ids
+
+
+def coverage(items: list[dict[str, Any]], known_ids: set[str]) -> float:
+    """Share of items that some existing entry answers (see :func:`answering_ids`)."""
+    return sum(1 for it in items if answering_ids(it, known_ids)) / len(items) if items else 0.0
+
+
+def real_qrels(items: list[dict[str, Any]], known_ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """Queries {qid: text} and qrels {qid: {id: grade}} for the items some existing entry answers or touches.
+
+    A proposed missing id that now exists counts as grade 2, so the figures follow the catalog as it grows.
+    """
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for n, it in enumerate(items, 1):
+        grades = {i: int(g) for i, g in (it.get("relevant") or {}).items() if i in known_ids}
+        grades.update(dict.fromkeys(answering_ids(it, known_ids), 2))
+        if grades:
+            qid = f"r{n:03d}"
+            queries[qid], qrels[qid] = it["q"], grades
+    return queries, qrels

@@ -1,0 +1,94 @@
+"""Shape of the real-question development set (tests/eval/real_questions.yaml) and its coverage figure."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tricks_kb.catalog import load_catalog, norm_label
+from tricks_kb.retrieval_eval import REAL_QUESTIONS, answering_ids, coverage, load_real_questions, real_qrels
+
+PATH = Path(__file__).parent / "eval" / REAL_QUESTIONS
+KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+KEYS = {"q", "source", "relevant", "missing"}
+
+
+@pytest.fixture(scope="module")
+def items() -> list[dict]:
+    return load_real_questions(PATH)
+
+
+@pytest.fixture(scope="module")
+def catalog(catalog_dir):
+    return load_catalog([catalog_dir]).tricks
+
+
+def test_at_least_150_items_with_the_right_keys(items):
+    assert len(items) >= 150
+    for n, it in enumerate(items, 1):
+        assert set(it) <= KEYS and {"q", "source", "relevant"} <= set(it), f"item {n}: keys {sorted(it)}"
+        assert isinstance(it["q"], str) and it["q"].strip() and "\n" not in it["q"], f"item {n}: q must be one line"
+        assert re.match(r"^https://[^\s/]+\.[^\s/]+/\S+$", it["source"]), f"item {n}: source {it['source']!r}"
+
+
+def test_no_duplicate_questions(items):
+    seen: dict[str, int] = {}
+    for n, it in enumerate(items, 1):
+        key = " ".join(it["q"].casefold().split())
+        assert key not in seen, f"item {n} repeats item {seen[key]}: {it['q']!r}"
+        seen[key] = n
+
+
+def test_relevant_ids_exist_and_grades_are_1_or_2(items, catalog):
+    for n, it in enumerate(items, 1):
+        for tid, grade in (it["relevant"] or {}).items():
+            assert tid in catalog, f"item {n}: {tid!r} is not a catalog id"
+            assert grade in (1, 2), f"item {n}: grade {grade!r} for {tid}"
+
+
+def test_every_item_has_an_answer_or_a_missing_entry_but_not_both(items):
+    for n, it in enumerate(items, 1):
+        has_answer = 2 in (it["relevant"] or {}).values()
+        missing = it.get("missing")
+        assert has_answer != bool(missing), f"item {n}: needs exactly one of a grade-2 entry or `missing`"
+        if missing:
+            assert set(missing) == {"id", "topic"} and missing["topic"].strip(), f"item {n}: missing {missing}"
+            assert KEBAB.match(missing["id"]), f"item {n}: missing id {missing['id']!r} is not kebab-case"
+
+
+def test_a_missing_id_has_one_topic_and_names_no_other_entry(items, catalog):
+    topics: dict[str, set[str]] = defaultdict(set)
+    for it in items:
+        if it.get("missing"):
+            topics[it["missing"]["id"]].add(it["missing"]["topic"])
+    assert all(len(t) == 1 for t in topics.values()), {k: v for k, v in topics.items() if len(v) > 1}
+    labels = {norm_label(x): tid for tid, t in catalog.items() for x in (t.name, *(t.aliases or []))}
+    for mid in topics:
+        owner = labels.get(norm_label(mid))
+        assert owner in (None, mid), f"proposed {mid!r} is already a name or alias of {owner!r}"
+
+
+def test_coverage_counts_a_missing_entry_once_it_exists(items, catalog):
+    known = set(catalog)
+    item = next(it for it in items if it.get("missing") and it["missing"]["id"] not in known)
+    mid = item["missing"]["id"]
+    assert answering_ids(item, known) == set()
+    assert answering_ids(item, known | {mid}) == {mid}
+    before = coverage(items, known)
+    waiting = sum(1 for it in items if (it.get("missing") or {}).get("id") == mid)
+    assert coverage(items, known | {mid}) == pytest.approx(before + waiting / len(items))
+    answered = sum(1 for it in items if 2 in it["relevant"].values() or (it.get("missing") or {}).get("id") in known)
+    assert before == pytest.approx(answered / len(items))
+
+
+def test_real_qrels_grade_a_written_missing_entry_2(items, catalog):
+    known = set(catalog)
+    mid = next(it["missing"]["id"] for it in items if it.get("missing") and it["missing"]["id"] not in known)
+    _, before = real_qrels(items, known)
+    queries, after = real_qrels(items, known | {mid})
+    gained = [q for q, g in after.items() if g.get(mid) == 2]
+    assert gained and all(queries[q] for q in gained)
+    assert all(mid not in g for g in before.values())
