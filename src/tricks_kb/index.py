@@ -37,7 +37,7 @@ from . import __version__
 from .passages import Passage, catalog_passages, content_hash
 from .schema import Trick
 
-FORMAT = 1
+FORMAT = 2  # 2: the manifest has a checksum for every data file (bm25_sha256) and is validated by manifest.py
 PASSAGE_FORMAT = 1  # bump when passages.py changes what text an entry produces
 MANIFEST = "manifest.json"
 TMP_PREFIX = "index.tmp-"
@@ -101,6 +101,16 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _sha256_tree(folder: Path) -> str:
+    """One checksum over a folder's files: their names and contents, in name order."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(_sha256_file(p).encode())
+    return h.hexdigest()
+
+
 def _pause_point(stage: str) -> None:
     """Test seam: when $TRICKS_KB_BUILD_PAUSE_AT names this stage, announce it and wait to be killed."""
     if os.environ.get(KILL_POINT_ENV) == stage:
@@ -135,8 +145,13 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or any(k not in data for k in need):
         raise IndexError_("corrupt", f"{path} is incomplete or not a manifest: run `tricks-kb build`")
     if data["format"] != FORMAT:
-        raise IndexError_("stale", f"{path} has format {data['format']}, this version writes {FORMAT}: "
+        raise IndexError_("stale", f"{path} has format {str(data['format'])[:20]}, this version writes {FORMAT}: "
                                    "run `tricks-kb build`")
+    from .manifest import problem
+
+    why = problem(data)
+    if why is not None:
+        raise IndexError_("corrupt", f"{path} is corrupt ({why}): rebuild it with `tricks-kb build`")
     if not isinstance(data["passages"], list) or len(data["passages"]) != data["passage_count"]:
         raise IndexError_("corrupt", f"{path} lists {len(data['passages'])} passages but says "
                                      f"{data['passage_count']}: run `tricks-kb build`")
@@ -191,10 +206,13 @@ def check(index_dir: Path, tricks: dict[str, Trick]) -> CheckResult:
     except IndexError_ as exc:
         return CheckResult(problem=str(exc))
     res = check_against(manifest, tricks)
-    for key in ("faiss", "bm25"):
-        name = manifest["files"].get(key)
-        if not name or not (index_dir / name).exists():
-            res.problem = f"index file for {key} ({name}) is missing from {index_dir}: run `tricks-kb build`"
+    files = manifest["files"]
+    for key, digest in (("faiss", _sha256_file), ("bm25", _sha256_tree)):
+        path = index_dir / files[key]
+        if not path.exists():
+            res.problem = f"index file for {key} ({files[key]}) is missing from {index_dir}: run `tricks-kb build`"
+        elif digest(path) != files[key + "_sha256"]:
+            res.problem = f"{path} does not match its checksum (corrupt): run `tricks-kb build`"
     return res
 
 
@@ -220,7 +238,7 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     bpath = index_dir / str(files.get("bm25", ""))
     if not fpath.is_file() or not bpath.is_dir():
         raise IndexError_("corrupt", f"index files named by {index_dir / MANIFEST} are missing: run `tricks-kb build`")
-    if verify and files.get("faiss_sha256") and _sha256_file(fpath) != files["faiss_sha256"]:
+    if verify and _sha256_file(fpath) != files["faiss_sha256"]:
         raise IndexError_("corrupt", f"{fpath} does not match its checksum (truncated or modified): "
                                      "run `tricks-kb build`")
     import faiss
@@ -247,6 +265,9 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     if n_docs != manifest["passage_count"]:
         raise IndexError_("corrupt", f"{bpath} holds {n_docs} documents but the manifest lists "
                                      f"{manifest['passage_count']} passages: run `tricks-kb build`")
+    if verify and _sha256_tree(bpath) != files["bm25_sha256"]:
+        raise IndexError_("corrupt", f"{bpath} does not match its checksum (files replaced or modified): "
+                                     "run `tricks-kb build`")
     try:
         passages = [Passage.from_dict(p) for p in manifest["passages"]]
     except (KeyError, TypeError, ValueError) as exc:
@@ -361,6 +382,26 @@ class BuildReport:
     encode_seconds: float = 0.0
 
 
+_GEN = r"[0-9]{14}-[0-9a-f]{6}"
+INDEX_FILE_NAME = re.compile(rf"^(?:manifest\.json|vectors-{_GEN}\.faiss|bm25-{_GEN})$")
+
+
+def refuse_foreign_folder(index_dir: Path) -> None:
+    """BuildError unless ``index_dir`` is missing, empty, or holds only index files (nothing else is touched)."""
+    if not index_dir.exists() and not index_dir.is_symlink():
+        return
+    if not index_dir.is_dir():
+        raise BuildError(f"{index_dir} is not a folder: choose another place for the index with --index")
+    try:
+        foreign = sorted(p.name for p in index_dir.iterdir() if not INDEX_FILE_NAME.match(p.name))
+    except OSError as exc:
+        raise BuildError(_os_message(exc, index_dir)) from exc
+    if foreign:
+        shown = ", ".join(repr(n[:60]) for n in foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise BuildError(f"{index_dir} is not a search index (it holds {shown}); nothing was written or deleted. "
+                         "Give --index an empty or new folder, or the folder of an existing index")
+
+
 def _clean_leftovers(index_dir: Path) -> None:
     """Remove temp folders of dead builds and data files the current manifest does not name."""
     parent = index_dir.parent
@@ -376,7 +417,7 @@ def _clean_leftovers(index_dir: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         return
     for p in index_dir.glob("*"):
-        if (p.name.startswith("vectors-") or p.name.startswith("bm25-")) and p.name not in keep:
+        if INDEX_FILE_NAME.match(p.name) and p.name != MANIFEST and p.name not in keep:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
@@ -396,6 +437,17 @@ def _write_faiss(index: Any, path: Path) -> None:
     import faiss
 
     faiss.write_index(index, str(path))
+
+
+def _faiss_write_error(exc: RuntimeError, path: Path) -> OSError:
+    """faiss reports a failed write as RuntimeError with C++ text: the OSError it stands for."""
+    text = str(exc)
+    for needle, code in (("No space left", errno.ENOSPC), ("Disk quota", errno.EDQUOT),
+                         ("Read-only file system", errno.EROFS), ("Permission denied", errno.EACCES)):
+        if needle in text:
+            return OSError(code, os.strerror(code), str(path))
+    first = text.strip().splitlines()[-1][:200] if text.strip() else "faiss could not write the file"
+    return OSError(errno.EIO, first, str(path))
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -460,7 +512,11 @@ def write_index(index_dir: Path, passages: list[Passage], vectors, model: dict[s
     try:
         tmp.mkdir()
         _pause_point("tmp-created")
-        _write_faiss(make_faiss(vectors), tmp / faiss_name)
+        vector_index = make_faiss(vectors)
+        try:
+            _write_faiss(vector_index, tmp / faiss_name)
+        except RuntimeError as exc:  # a full disk reaches us as RuntimeError from faiss's C++ writer
+            raise _faiss_write_error(exc, tmp / faiss_name) from exc
         _pause_point("faiss-written")
         retriever = build_bm25(passages)
         retriever.save(str(tmp / bm25_name), show_progress=False)
@@ -477,7 +533,8 @@ def write_index(index_dir: Path, passages: list[Passage], vectors, model: dict[s
             "passage_count": len(passages),
             "schema": schema_hash(),
             "versions": _versions(),
-            "files": {"faiss": faiss_name, "faiss_sha256": _sha256_file(tmp / faiss_name), "bm25": bm25_name},
+            "files": {"faiss": faiss_name, "faiss_sha256": _sha256_file(tmp / faiss_name), "bm25": bm25_name,
+                      "bm25_sha256": _sha256_tree(tmp / bm25_name)},
             "entries": {tid: {"hash": h, "passages": spans.get(tid, [0, 0])} for tid, h in sorted(entries.items())},
             "passages": [p.to_dict() for p in passages],
         }
@@ -562,8 +619,12 @@ def _build_lock(index_dir: Path):
 def build(tricks: dict[str, Trick], index_dir: Path | None = None, model: str | None = None,
           force: bool = False, skipped: list[str] | None = None) -> BuildReport:
     """Embed the valid entries (reusing unchanged vectors) and write the index atomically."""
-    index_dir = Path(index_dir or default_index_dir())
+    # Build beside the real folder: with index/ a symlink to another file system, a temp folder next to
+    # the link could not be renamed into it ("Invalid cross-device link").
+    index_dir = Path(index_dir or default_index_dir()).resolve()
+    refuse_foreign_folder(index_dir)
     with _build_lock(index_dir):
+        refuse_foreign_folder(index_dir)
         return _build(tricks, index_dir, model, force, skipped)
 
 
