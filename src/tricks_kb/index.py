@@ -205,8 +205,14 @@ def check(index_dir: Path, tricks: dict[str, Trick]) -> CheckResult:
         manifest = read_manifest(index_dir)
     except IndexError_ as exc:
         return CheckResult(problem=str(exc))
+    from .manifest import span_problem
+
     res = check_against(manifest, tricks)
     files = manifest["files"]
+    spans = span_problem(manifest)
+    if spans:
+        res.problem = f"{index_dir / MANIFEST} is corrupt ({spans}): run `tricks-kb build`"
+        return res
     for key, digest in (("faiss", _sha256_file), ("bm25", _sha256_tree)):
         path = index_dir / files[key]
         if not path.exists():
@@ -265,6 +271,11 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     if n_docs != manifest["passage_count"]:
         raise IndexError_("corrupt", f"{bpath} holds {n_docs} documents but the manifest lists "
                                      f"{manifest['passage_count']} passages: run `tricks-kb build`")
+    from .manifest import span_problem
+
+    spans = span_problem(manifest)
+    if spans:
+        raise IndexError_("corrupt", f"{index_dir / MANIFEST} is corrupt ({spans}): run `tricks-kb build`")
     if verify and _sha256_tree(bpath) != files["bm25_sha256"]:
         raise IndexError_("corrupt", f"{bpath} does not match its checksum (files replaced or modified): "
                                      "run `tricks-kb build`")
