@@ -70,8 +70,7 @@ case "$cmd" in
              --server.allowedHosts "$2")
       shift 2
     fi
-    exec "$VENV/bin/streamlit" run serve.py --server.headless true --server.fileWatcherType none \
-      --browser.gatherUsageStats false "${extra[@]}" "$@" ;;
+    exec "$VENV/bin/streamlit" run serve.py "${extra[@]}" "$@" ;;  # other server flags: .streamlit/config.toml
   test)
     setup
     ensure_chromium

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _app_common import QUERIES, RESULTS_FOR_JS, machine, server_env, summary  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
+from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
 
 CARD = "[data-testid='stMain'] [data-testid='stPageLink']"
 WATCH_JS = """(q) => {

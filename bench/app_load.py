@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _app_common import QUERIES, RESULTS_FOR_JS, machine, server_env, summary  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
-from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
+from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
 
 QUERY_TIMEOUT_MS = 30_000
 

@@ -36,9 +36,9 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
+    from tricks_kb.build import build
     from tricks_kb.catalog import load_catalog
     from tricks_kb.embed import load_embedder
-    from tricks_kb.index import build
     from tricks_kb.passages import catalog_passages
 
     print(f"load average at start: {os.getloadavg()}")

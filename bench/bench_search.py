@@ -29,10 +29,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np  # noqa: E402
 
 from tricks_kb.embed import model_info  # noqa: E402
-from tricks_kb.index import inner_index, vectors_of, write_index  # noqa: E402
+from tricks_kb.filters import Filters  # noqa: E402
+from tricks_kb.index import write_index  # noqa: E402
 from tricks_kb.passages import catalog_passages, content_hash  # noqa: E402
 from tricks_kb.retrieval_eval import load_eval  # noqa: E402
-from tricks_kb.search import Filters, SearchEngine  # noqa: E402
+from tricks_kb.search import SearchEngine  # noqa: E402
+from tricks_kb.vectors import inner_index, vectors_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +59,7 @@ def time_queries(engine: SearchEngine, qs: list[str], filters: Filters | None = 
     for q in qs:
         runs = []
         for _ in range(3):
-            engine._qcache.clear()
+            engine.clear_query_cache()
             t = time.perf_counter()
             engine.search(q, k=10, filters=filters)
             runs.append((time.perf_counter() - t) * 1000)
@@ -106,12 +108,11 @@ def synthetic(n: int, real: dict, real_vecs, real_passages: list, out_dir: Path)
 def dense_recall(engine: SearchEngine, qs: list[str], filters: Filters | None = None) -> float:
     """Mean overlap of the engine's dense top 10 with an exact scan of the same vectors."""
     xb = vectors_of(engine.faiss_index)
-    allowed = engine._allowed(filters)
-    pmask = None if allowed is None else allowed[engine._p_row] & engine._p_valid
+    pmask = engine.passage_mask(filters)
     out = []
     for q in qs[:50]:
-        got = sorted(engine._dense((q,), pmask, 200).items(), key=lambda kv: -kv[1])[:10]
-        scores = xb @ engine._embed((q,))[0]
+        got = sorted(engine.dense.search((q,), pmask, 200).items(), key=lambda kv: -kv[1])[:10]
+        scores = xb @ engine.dense.embed((q,))[0]
         if pmask is not None:
             scores = np.where(pmask, scores, -np.inf)
         exact = set(np.argsort(-scores)[:10].tolist())
@@ -130,8 +131,8 @@ def main() -> None:
     print(f"shipped catalog: {len(engine.tricks)} entries, {len(engine.passages)} passages, status {engine.status}")
     shipped_kind = type(inner_index(engine.faiss_index)).__name__.removeprefix("Index")
     rows = [("shipped", len(engine.tricks), len(engine.passages), shipped_kind, *time_queries(engine, qs), "")]
-    f = Filters(categories=["optimizer", "schedule"], year_min=2018)
-    rare = Filters(verdicts=["debunked"])
+    f = Filters(category=["optimizer", "schedule"], year_min=2018)
+    rare = Filters(verdict=["debunked"])
     rows.append(("shipped + filters", len(engine.tricks), len(engine.passages), shipped_kind,
                  *time_queries(engine, qs, f), ""))
     real = engine.tricks
@@ -142,7 +143,8 @@ def main() -> None:
             eng = synthetic(n, real, real_vecs, engine.passages, Path(d) / "index")
             kind = type(inner_index(eng.faiss_index)).__name__.removeprefix("Index")
             for label, flt in (("", None), (" + filters", f), (" + rare filter", rare)):
-                kept = int((eng._allowed(flt) if flt else np.ones(len(eng.ids), bool))[eng._p_row].sum())
+                mask = eng.passage_mask(flt)
+                kept = len(eng.passages) if mask is None else int(mask.sum())
                 rows.append((f"synthetic {n // 1000}k{label}", n, f"{len(eng.passages)} ({kept} kept)", kind,
                              *time_queries(eng, qs, flt), f"{dense_recall(eng, qs, flt):.3f}"))
             del eng

@@ -17,7 +17,7 @@ import numpy as np
 
 from tricks_kb.catalog import load_catalog
 from tricks_kb.embed import load_embedder
-from tricks_kb.neardup import EMBEDDING_THRESHOLD, TOKEN_OVERLAP_THRESHOLD, _labels, lexical_score
+from tricks_kb.neardup import EMBEDDING_THRESHOLD, TOKEN_OVERLAP_THRESHOLD, entry_labels, lexical_score
 from tricks_kb.passages import entry_text
 
 
@@ -78,9 +78,9 @@ def main() -> None:
 
 
 def _labels_t(t):
-    class _E:  # _labels takes an Entry; only .trick is read
+    class _E:  # entry_labels takes an Entry; only .trick is read
         trick = t
-    return _labels(_E)
+    return entry_labels(_E)
 
 
 if __name__ == "__main__":

@@ -45,8 +45,8 @@ def search_index(tmp_path_factory):
     import shutil
     import types
 
+    from tricks_kb.build import build
     from tricks_kb.catalog import load_catalog
-    from tricks_kb.index import build
 
     root = tmp_path_factory.mktemp("search-index")
     catalog = root / "tricks"

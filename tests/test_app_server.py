@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server
+from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, start_server
 
 pytestmark = [pytest.mark.slow]
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from tricks_kb.catalog import close_ids, resolve_id
 from tricks_kb.ui.text import (
     WORD_JOINER,
     clean,
@@ -20,7 +21,7 @@ from tricks_kb.ui.text import (
     safe_url,
     snippet,
 )
-from tricks_kb.ui.views import close_ids, landscape_rows, resolve_id, verdict_counts
+from tricks_kb.ui.views import landscape_rows, verdict_counts
 
 MD = MarkdownIt("commonmark")  # html allowed, like a permissive renderer: escaping alone must make it safe
 PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tricks_kb.ui.devserver import CHROMIUM, CHROMIUM_ARGS, start_server
+from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

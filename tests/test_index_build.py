@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tricks_kb.build import build
 from tricks_kb.catalog import load_catalog
-from tricks_kb.index import MANIFEST, build, check, load_index
+from tricks_kb.index import MANIFEST, check, load_index
 from tricks_kb.passages import content_hash
 from tricks_kb.search import SearchEngine
 

@@ -15,9 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tricks_kb import index as index_mod
+from tricks_kb import vectors
+from tricks_kb.build import build
 from tricks_kb.catalog import load_catalog
-from tricks_kb.index import MANIFEST, BuildError, build, load_index, make_faiss
-from tricks_kb.search import Filters, SearchEngine, SearchResponse
+from tricks_kb.filters import Filters
+from tricks_kb.index import MANIFEST, BuildError, load_index
+from tricks_kb.search import SearchEngine, SearchResponse
+from tricks_kb.vectors import make_faiss
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +76,7 @@ def test_load_racing_a_build_retries_and_gets_the_new_index(work, monkeypatch):
     def racing_read(index_dir):
         stale = real_read(index_dir)
         if not calls:
-            index_mod.write_index(idx, loaded.passages, index_mod.vectors_of(loaded.faiss_index),
+            index_mod.write_index(idx, loaded.passages, vectors.vectors_of(loaded.faiss_index),
                                   loaded.manifest["model"],
                                   {tid: e["hash"] for tid, e in loaded.manifest["entries"].items()})
             assert not (idx / stale["files"]["faiss"]).exists()  # the old generation is gone
@@ -254,7 +258,7 @@ _texts = st.one_of(
        cats=st.lists(st.sampled_from(["schedule", "optimizer", "nope"]), max_size=2),
        year=st.one_of(st.none(), st.integers(min_value=-10**6, max_value=10**6)))
 def test_search_never_raises(search_engine, query, k, mode, cats, year):
-    resp = search_engine.search(query, k=k, filters=Filters(categories=cats, year_min=year), mode=mode)
+    resp = search_engine.search(query, k=k, filters=Filters(category=cats, year_min=year), mode=mode)
     assert isinstance(resp, SearchResponse)
     assert resp.mode in ("hybrid", "dense", "bm25", "browse")
     ids = [h.id for h in resp.hits]

@@ -17,11 +17,13 @@ import numpy as np
 import pytest
 
 from tricks_kb import index as index_mod
+from tricks_kb.build import build
 from tricks_kb.catalog import load_catalog
 from tricks_kb.cli import main
-from tricks_kb.index import MANIFEST, BuildError, build, check, load_index, make_faiss
+from tricks_kb.index import MANIFEST, BuildError, check, load_index
 from tricks_kb.manifest import problem, span_problem
 from tricks_kb.search import SearchEngine
+from tricks_kb.vectors import make_faiss
 
 pytestmark = pytest.mark.slow
 

@@ -137,7 +137,7 @@ def test_validate_imports_neither_torch_nor_the_model(repo: Path, good: str) -> 
 @pytest.mark.slow
 def test_embedding_similarity_from_a_fresh_index(tmp_path: Path, good: str, capsys, monkeypatch) -> None:
     """Two entries with different names but the same text are caught only through the index vectors."""
-    from tricks_kb.index import build
+    from tricks_kb.build import build
 
     cat = tmp_path / "tricks"
     cat.mkdir()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tricks_kb.build import build
 from tricks_kb.catalog import load_catalog
-from tricks_kb.index import build
 from tricks_kb.retrieval_eval import evaluate_modes, table
 from tricks_kb.search import SearchEngine
 

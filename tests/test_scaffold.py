@@ -56,3 +56,26 @@ def test_refuses_taken_or_malformed_ids(catalog: Path, trick_id: str, why: str, 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
     assert sorted(p.name for p in catalog.iterdir()) == before
+
+
+def test_stub_is_the_annotated_template_in_contributing(catalog: Path, repo_root: Path) -> None:
+    import re
+
+    from tricks_kb.catalog import SCHEMA_COMMENT
+
+    guide = (repo_root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    block = re.search(r"^## Annotated template\n.*?^```yaml\n(.*?)^```", guide, flags=re.M | re.S).group(1)
+    path = new_entry("gradient-noise", catalog, today=dt.date(2026, 1, 2))
+    want = (block.replace("{id}", "gradient-noise").replace("{name}", "Gradient noise")
+            .replace("{year}", "2026").replace("{today}", "2026-01-02"))
+    written = path.read_text(encoding="utf-8")
+    assert written == want and written.splitlines()[0] == SCHEMA_COMMENT
+    assert "{" + "id}" not in written and "id: gradient-noise" in written
+
+
+def test_missing_template_is_a_clear_error(tmp_path: Path) -> None:
+    from tricks_kb.scaffold import template
+
+    (tmp_path / "CONTRIBUTING.md").write_text("# no template here\n", encoding="utf-8")
+    with pytest.raises(ScaffoldError, match="no YAML block under '## Annotated template'"):
+        template(tmp_path / "CONTRIBUTING.md")

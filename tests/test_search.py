@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tricks_kb.search import Filters, SearchEngine, clean_query, search
+from tricks_kb.filters import Filters
+from tricks_kb.query import clean_query
+from tricks_kb.search import SearchEngine, search
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +33,7 @@ def test_hybrid_finds_symptom_query(search_engine):
 def test_misspelt_query_finds_label_smoothing(search_engine):
     resp = search_engine.search("lable smothing", k=5)
     assert _ids(resp)[0] == "label-smoothing"
-    assert any("label smoothing" in s for s in resp.suggestions)
+    assert resp.corrected_query == "label smoothing"
 
 
 @pytest.mark.parametrize("query", ["EMA of weights", "ema weights", "Label Smoothing", "WSD"])
@@ -59,30 +61,29 @@ def test_modes_differ_but_agree_on_easy_query(search_engine):
 
 
 def test_filters_combine(search_engine):
-    f = Filters(categories=["schedule"])
+    f = Filters(category=["schedule"])
     ids = _ids(search_engine.search("learning rate", k=20, filters=f))
     assert ids and set(ids) <= {"cosine-decay", "lr-warmup", "warmup-stable-decay"}
-    f = Filters(categories=["schedule", "optimizer"], verdicts=["established"])
+    f = Filters(category=["schedule", "optimizer"], verdict=["established"])
     ids = set(_ids(search_engine.search("learning rate", k=20, filters=f)))
     assert ids == {"lr-warmup", "adamw"}
-    f = Filters(year_min=2024, year_max=2024, categories=["schedule"])
+    f = Filters(year_min=2024, year_max=2024, category=["schedule"])
     ids = set(_ids(search_engine.search("decay", k=20, filters=f)))
     assert "warmup-stable-decay" in ids and ids <= {"warmup-stable-decay", "cosine-decay", "lr-warmup"}
-    ids = set(_ids(search_engine.search("regularization", k=20, filters=Filters(grades=["D"]))))
-    assert ids and all(search_engine.search("", filters=Filters(grades=["D"])).hits)
-    assert ids <= {h.id for h in search_engine.search("", filters=Filters(grades=["D"])).hits}
-    ids = set(_ids(search_engine.search("training", k=20, filters=Filters(tags=["llm-stability"]))))
+    ids = set(_ids(search_engine.search("regularization", k=20, filters=Filters(grade=["D"]))))
+    assert ids and all(search_engine.search("", filters=Filters(grade=["D"])).hits)
+    assert ids <= {h.id for h in search_engine.search("", filters=Filters(grade=["D"])).hits}
+    ids = set(_ids(search_engine.search("training", k=20, filters=Filters(tag=["llm-stability"]))))
     assert ids == {"gradient-clipping", "loss-spike-rollback"}
-    ids = set(_ids(search_engine.search("training", k=20, filters=Filters(domains=["tabular"]))))
+    ids = set(_ids(search_engine.search("training", k=20, filters=Filters(domain=["tabular"]))))
     assert ids == {"mixup"}
 
 
 def test_no_hits_suggests_loosening(search_engine):
-    f = Filters(categories=["augmentation"], verdicts=["established"])
+    f = Filters(category=["augmentation"], verdict=["established"])
     resp = search_engine.search("mixup", filters=f)
     assert resp.hits == []
-    assert any("verdicts" in s for s in resp.suggestions)
-    assert any("categories" in s for s in resp.suggestions)
+    assert set(resp.loosen) == {"verdict", "category"} and all(n > 0 for n in resp.loosen.values())
 
 
 def test_browse_mode_lists_all_sorted_by_name(search_engine):
@@ -91,7 +92,7 @@ def test_browse_mode_lists_all_sorted_by_name(search_engine):
     assert len(resp.hits) == len(search_engine.tricks) == 12
     names = [h.name.casefold() for h in resp.hits]
     assert names == sorted(names)
-    resp = search_engine.search("", filters=Filters(categories=["schedule"]))
+    resp = search_engine.search("", filters=Filters(category=["schedule"]))
     assert {h.id for h in resp.hits} == {"cosine-decay", "lr-warmup", "warmup-stable-decay"}
 
 
@@ -161,6 +162,13 @@ def test_cli_search_json_and_batch(search_index, tmp_path):
 def test_cli_search_text_and_bad_input(search_index):
     out = _cli(search_index, "search", "label smoothing", "--k", "2")
     assert out.returncode == 0 and "Label smoothing [label-smoothing]" in out.stdout
+    out = _cli(search_index, "search", "lable smothing", "--k", "2")
+    assert out.returncode == 0 and "hint: Did you mean “label smoothing”?" in out.stdout
+    out = _cli(search_index, "search", "mixup", "--category", "augmentation", "--verdict", "established")
+    assert out.returncode == 0 and "no results" in out.stdout
+    assert "hint: Loosen the verdict filter (--verdict)" in out.stdout and "Loosen the category filter" in out.stdout
+    out = _cli(search_index, "search", "qqqqzzzz xxxyyyww", "--mode", "bm25")
+    assert out.returncode == 0 and "try other words" in out.stdout
     out = _cli(search_index, "search", "x", "--category", "nonsense")
     assert out.returncode == 2 and "invalid choice" in out.stderr and "Traceback" not in out.stderr
     out = _cli(search_index, "search", "x", "--k", "0")
@@ -179,7 +187,7 @@ def test_engine_load_is_per_catalog(search_index):
 def test_no_matching_words_gets_a_hint(search_engine):
     resp = search_engine.search("qqqqzzzz xxxyyyww", mode="bm25")
     assert resp.hits == [] and resp.mode == "bm25"
-    assert any("try other words" in s for s in resp.suggestions)
+    assert resp.corrected_query is None and resp.loosen == {}
 
 
 def test_exact_matches_keep_scores_decreasing(search_engine):
@@ -196,26 +204,27 @@ def test_large_catalogs_use_an_inverted_file_with_the_same_results(search_engine
     import numpy as np
 
     from tricks_kb import index as index_mod
+    from tricks_kb import vectors
 
     cat, idx = work
     loaded = index_mod.load_index(idx)
-    vecs = index_mod.vectors_of(loaded.faiss_index)
-    monkeypatch.setattr(index_mod, "IVF_MIN_PASSAGES", 10)
+    vecs = vectors.vectors_of(loaded.faiss_index)
+    monkeypatch.setattr(vectors, "IVF_MIN_PASSAGES", 10)
     index_mod.write_index(idx, loaded.passages, vecs, loaded.manifest["model"],
                           {tid: e["hash"] for tid, e in loaded.manifest["entries"].items()})
     engine = SearchEngine.load(index_dir=idx, catalog_dir=cat)
     assert engine.status == "ok", engine.notice
-    inner = index_mod.inner_index(engine.faiss_index)
-    assert isinstance(inner, faiss.IndexIVFFlat) and inner.nlist == index_mod.ivf_lists(len(vecs)) > 10
+    inner = vectors.inner_index(engine.faiss_index)
+    assert isinstance(inner, faiss.IndexIVFFlat) and inner.nlist == vectors.ivf_lists(len(vecs)) > 10
     assert inner.nprobe < inner.nlist
-    assert np.array_equal(index_mod.vectors_of(engine.faiss_index), vecs)
+    assert np.array_equal(vectors.vectors_of(engine.faiss_index), vecs)
 
     queries = ("my loss spikes early in training", "mix two images", "warmup with adam", "lable smothing")
     for q in queries:
         want = [h.id for h in search_engine.search(q, k=5).hits]
         got = [h.id for h in engine.search(q, k=5).hits]
         assert got[0] == want[0] and len(set(got) & set(want)) >= 4, (q, got, want)
-    f = Filters(categories=["schedule", "optimizer"])
+    f = Filters(category=["schedule", "optimizer"])
     probed = []
     real_search = engine.faiss_index.search
     monkeypatch.setattr(engine.faiss_index, "search", lambda *a, params=None: (
@@ -227,7 +236,7 @@ def test_large_catalogs_use_an_inverted_file_with_the_same_results(search_engine
             assert got == want, (q, mode)
     assert inner.nlist in probed  # a filter widens the lists probed (here to all: an exact scan of the kept)
     assert set(probed) <= {inner.nlist, None}  # None: unfiltered searches behind "loosen a filter" hints
-    assert engine.search("learning rate", filters=Filters(verdicts=["no-such-verdict"])).hits == []
+    assert engine.search("learning rate", filters=Filters(verdict=["no-such-verdict"])).hits == []
 
 
 def test_spelling_correction_fixes_typos_but_not_real_words(search_engine):
@@ -241,8 +250,8 @@ def test_spelling_correction_fixes_typos_but_not_real_words(search_engine):
     # When a query is corrected, the dense side scores both texts and keeps each passage's better score.
     typed, fixed = "lable smothing", search_engine.correct("lable smothing")
     assert fixed == "label smoothing"
-    both = search_engine._dense((typed, fixed), None, 1000)
-    one, other = search_engine._dense((typed,), None, 1000), search_engine._dense((fixed,), None, 1000)
+    both = search_engine.dense.search((typed, fixed), None, 1000)
+    one, other = search_engine.dense.search((typed,), None, 1000), search_engine.dense.search((fixed,), None, 1000)
     assert both and set(both) == set(one) == set(other)
     assert all(abs(both[p] - max(one[p], other[p])) < 1e-6 for p in both)
     assert any(one[p] > other[p] for p in both) and any(other[p] > one[p] for p in both)

@@ -1,3 +1,5 @@
+"""`python -m tricks_kb`: run the command line."""
+
 import sys
 
 from .cli import main

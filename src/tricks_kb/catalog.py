@@ -1,4 +1,4 @@
-"""Find, load and model-check catalog entries; map pydantic errors to positioned problems."""
+"""The catalog: find and load entry files, model-check them, and find a trick by id, name or alias."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from .diagnostics import Problem, clip
 from .hygiene import fold
+from .lint_schema import problems_from_validation
 from .loader import Loaded, file_kind, load_file
 from .schema import Trick
+from .settings import catalog_dir
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/trick.schema.json"
-IDENTIFIER_FIELDS = {"arxiv", "doi", "batch_size"}
 
 
 def norm_label(text: str) -> str:
@@ -27,23 +27,6 @@ def norm_label(text: str) -> str:
     names in any script are kept, so they are compared too.
     """
     return fold(text)
-
-
-def repo_root() -> Path:
-    """The project folder: $TRICKS_KB_HOME, else the checkout this package lives in, else the cwd."""
-    env = os.environ.get("TRICKS_KB_HOME")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[2]
-    if (here / "tricks").is_dir():
-        return here
-    return Path.cwd()
-
-
-def default_catalog_dir() -> Path:
-    """Folder of the catalog: $TRICKS_KB_CATALOG or <repo>/tricks."""
-    env = os.environ.get("TRICKS_KB_CATALOG")
-    return Path(env) if env else repo_root() / "tricks"
 
 
 @dataclass
@@ -80,16 +63,46 @@ class Catalog:
         return [p for e in self.entries for p in e.problems]
 
 
-def discover(paths: list[Path] | None = None, catalog_dir: Path | None = None) -> list[Path]:
+def close_ids(wanted: str, tricks: dict[str, Trick], n: int = 5) -> list[str]:
+    """Ids of tricks whose id, name or alias is close to ``wanted`` (for an unknown ``?trick=``)."""
+    wanted = wanted.strip().casefold()[:200]
+    if not wanted:
+        return []
+    labels: dict[str, str] = {}
+    for t in tricks.values():
+        for label in (t.id, t.name, *t.aliases):
+            labels.setdefault(label.casefold(), t.id)
+    out: list[str] = []
+    for label in difflib.get_close_matches(wanted, list(labels), n=n * 3, cutoff=0.5):
+        if labels[label] not in out:
+            out.append(labels[label])
+    for label, tid in labels.items():  # substring matches: "warmup" -> "lr-warmup"
+        if len(wanted) >= 3 and wanted in label and tid not in out:
+            out.append(tid)
+    return out[:n]
+
+
+def resolve_id(wanted: str, tricks: dict[str, Trick]) -> str | None:
+    """The id for ``wanted`` when it is an id, a name or an alias (case-insensitive)."""
+    if wanted in tricks:
+        return wanted
+    w = wanted.strip().casefold()
+    for t in tricks.values():
+        if w in (x.casefold() for x in (t.id, t.name, *t.aliases)):
+            return t.id
+    return None
+
+
+def discover(paths: list[Path] | None = None, root: Path | None = None) -> list[Path]:
     """Expand folders to the files they hold; default is the catalog folder.
 
-    The catalog folder (every folder when ``catalog_dir`` is None) yields everything in it, so that
+    The catalog folder ``root`` (every folder when ``root`` is None) yields everything in it, so that
     ``load_entry`` accepts or flags each file; other folders yield their YAML-looking files
     (any case of .yaml or .yml), leaving notes and fixtures' tables alone.
     """
     if not paths:
-        paths = [catalog_dir or default_catalog_dir()]
-    strict_dir = catalog_dir.resolve() if catalog_dir is not None else None
+        paths = [root or catalog_dir()]
+    strict_dir = root.resolve() if root is not None else None
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -160,127 +173,3 @@ def load_entry(path: Path) -> Entry:
 def load_catalog(paths: list[Path] | None = None) -> Catalog:
     """Load every file under ``paths`` (default: the catalog folder)."""
     return Catalog([load_entry(p) for p in discover(paths)])
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def _type_name(value: Any) -> str:
-    return {
-        dict: "a mapping", list: "a list", str: "text", int: "an integer", float: "a number",
-        bool: "true/false", type(None): "nothing (empty value)",
-    }.get(type(value), type(value).__name__)
-
-
-_EXPECTED = {
-    "string_type": "text", "int_type": "an integer", "float_type": "a number", "bool_type": "true/false",
-    "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
-    "date_type": "a date YYYY-MM-DD", "int_from_float": "an integer", "date_from_datetime_inexact": "a date",
-}
-
-
-def _model_fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """Known field names of the model that owns ``loc`` (for 'did you mean' hints)."""
-    from . import schema
-
-    model: Any = schema.Trick
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        f = getattr(model, "model_fields", {}).get(part)
-        if f is None:
-            return []
-        ann = f.annotation
-        for cand in (ann, *getattr(ann, "__args__", ())):
-            for inner in (cand, *getattr(cand, "__args__", ())):
-                if isinstance(inner, type) and hasattr(inner, "model_fields"):
-                    model = inner
-                    break
-    return list(getattr(model, "model_fields", {}))
-
-
-def problems_from_validation(exc: ValidationError, loaded: Loaded) -> list[Problem]:
-    """Turn pydantic errors into positioned problems with codes and hints."""
-    out: list[Problem] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        # Drop pydantic's synthetic loc parts for union members / dict keys.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-        typ = err["type"]
-        where = _dotted(loc)
-        field_name = next((p for p in reversed(loc) if isinstance(p, str)), "")
-        value = err.get("input")
-        raw = loaded.raw.get(loc)
-        if typ == "missing":
-            out.append(loaded.problem(loc[:-1], "TK011", f"missing required field '{where}'",
-                                      f"add `{loc[-1]}:`; see CONTRIBUTING.md for what it holds", key=False))
-        elif typ == "extra_forbidden":
-            known = _model_fields_at(loc)
-            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else (f"allowed here: {', '.join(known)}" if known else None)
-            out.append(loaded.problem(loc, "TK010", f"unknown field '{where}'", hint))
-        elif field_name in IDENTIFIER_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
-            shown = raw if raw is not None else str(value)
-            out.append(loaded.problem(loc, "TK014",
-                                      f"'{where}' is the bare number {shown}: YAML reads it as {value!r}",
-                                      f'quote it: {field_name}: "{shown}"', key=False))
-        elif typ in _EXPECTED or typ.endswith("_type"):
-            expected = _EXPECTED.get(typ, typ.removesuffix("_type"))
-            out.append(loaded.problem(loc, "TK012",
-                                      f"'{where}' must be {expected}, got {_type_name(value)}"
-                                      + (f" ({clip(raw)!r} as written)" if raw is not None and not isinstance(value, str) else ""),
-                                      _type_hint(expected, value, raw, field_name), key=False))
-        elif typ == "string_pattern_mismatch" and field_name in ("arxiv", "doi"):
-            example = '"2106.09685" (new style) or "cs/0601001" (old style)' if field_name == "arxiv" else '"10.1109/CVPR.2016.90"'
-            out.append(loaded.problem(loc, "TK027", f"malformed {field_name} id '{clip(value)}' at '{where}'",
-                                      f"expected e.g. {example}, without a URL prefix", key=False))
-        elif typ in ("date_from_datetime_parsing", "date_parsing", "date_from_datetime_inexact"):
-            out.append(loaded.problem(loc, "TK028", f"'{where}' is not a valid date: {clip(raw if raw is not None else value)!r}",
-                                      "use YYYY-MM-DD", key=False))
-        else:
-            msg = err["msg"]
-            hint = None
-            if typ == "string_pattern_mismatch" and field_name in ("id",) or (loc and loc[0] == "related" and field_name == "id"):
-                hint = "ids are kebab-case: lowercase letters, digits and single dashes, e.g. 'label-smoothing'"
-            elif typ == "string_pattern_mismatch" and "sources" in loc:
-                hint = "source keys look like 'loshchilov2019': lowercase, start with a letter"
-            elif typ in ("enum", "literal_error"):
-                exp = err.get("ctx", {}).get("expected")
-                close = None
-                if exp and isinstance(value, str):
-                    opts = [o.strip().strip("'") for o in exp.replace(" or ", ", ").split(",")]
-                    m = difflib.get_close_matches(value, opts, n=1)
-                    close = m[0] if m else None
-                hint = f"did you mean '{close}'?" if close else None
-            elif typ in ("too_short",) and isinstance(value, (list, dict)):
-                hint = "add at least one item"
-            shown_value = "" if isinstance(value, (dict, list)) else f" (got {clip(raw if raw is not None else value)!r})"
-            out.append(loaded.problem(loc, "TK013", f"'{where}': {msg}{shown_value}", hint, key=False))
-    return out
-
-
-def _type_hint(expected: str, value: Any, raw: str | None = None, field_name: str = "") -> str | None:
-    """How to fix a wrong type; values are quoted as written in the file, never as YAML read them."""
-    written = clip(raw if raw is not None else value)
-    if expected == "text" and isinstance(value, list):
-        return "write one value, or join the items into one sentence"
-    if expected == "a list" and isinstance(value, str):
-        return f"write it as a list: [{written}]"
-    if expected == "text" and value is not None and not isinstance(value, (str, list, dict)):
-        return f'quote it: {field_name + ": " if field_name else ""}"{written}"'
-    if expected == "text" and value is None:
-        return "fill in a value or remove the key"
-    if expected in ("an integer", "a number") and isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return "write a number, e.g. 3"
-        return f"remove the quotes: {clip(value.strip())}"
-    return None

@@ -8,13 +8,13 @@ project's strict loader and models, so a changelog is built from the same data `
 from __future__ import annotations
 
 import json
-import subprocess  # nosec B404 # only the fixed `git` command runs, with list arguments, never a shell
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from .gitrepo import GitError, git_output
 from .loader import load_text
 from .schema import Trick
 
@@ -51,15 +51,9 @@ class Change:
 
 def _git(root: Path, *args: str) -> str:
     try:
-        cmd = ["git", "-C", str(root), *args]
-        res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)  # nosec B603 # fixed git command, no shell
-    except FileNotFoundError:
-        raise ChangesError("git is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise ChangesError(f"git {' '.join(args)} timed out") from None
-    if res.returncode != 0:
-        raise ChangesError(res.stderr.strip() or f"git {' '.join(args)} failed")
-    return res.stdout
+        return git_output(root, *args)
+    except GitError as exc:
+        raise ChangesError(str(exc)) from None
 
 
 def git_toplevel(folder: Path) -> Path:

@@ -16,9 +16,9 @@ from . import __version__
 
 
 def _catalog_dir(args: argparse.Namespace) -> Path:
-    from .catalog import default_catalog_dir
+    from .settings import catalog_dir
 
-    return Path(args.catalog) if getattr(args, "catalog", None) else default_catalog_dir()
+    return Path(args.catalog) if getattr(args, "catalog", None) else catalog_dir()
 
 
 def _load_valid(args: argparse.Namespace):
@@ -35,17 +35,18 @@ def _load_valid(args: argparse.Namespace):
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check entries; print problems; exit 1 on any error."""
     from .diagnostics import Severity, render_json, render_text
-    from .lint import validate
+    from .lint import check_files
 
     paths = [Path(p) for p in args.paths] or None
     missing = [p for p in (paths or []) if not p.exists()]
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    problems, n = validate(paths, _catalog_dir(args))
+    checked = check_files(paths, _catalog_dir(args))
+    problems, n = checked.problems, checked.files
     if args.warnings:
         try:
-            problems += _near_duplicate_warnings(paths, _catalog_dir(args), args.since)
+            problems += _near_duplicate_warnings(checked, _catalog_dir(args), args.since)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -55,18 +56,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if any(p.severity is Severity.error for p in problems) else 0
 
 
-def _near_duplicate_warnings(paths: list[Path] | None, catalog_dir: Path, since: str | None) -> list:
-    """TK101 warnings for new or changed entries among ``paths`` (see neardup.py)."""
-    from .catalog import discover, display_path, load_catalog
-    from .index import default_index_dir
-    from .neardup import changed_files, near_duplicates
+def _near_duplicate_warnings(checked, catalog_dir: Path, since: str | None) -> list:
+    """TK101 warnings for new or changed entries among the checked files (see neardup.py)."""
+    from .lint import run_rule
+    from .neardup import NEAR_DUPLICATE, changed_files
+    from .settings import index_dir
 
     if not catalog_dir.is_dir():
         return []
     changed = changed_files(catalog_dir, since)
-    cat = load_catalog([catalog_dir, *(paths or [])])
-    shown = {display_path(p) for p in discover(paths or [catalog_dir])}
-    return [p for p in near_duplicates(cat.entries, changed, default_index_dir()) if p.path in shown]
+    found = run_rule(NEAR_DUPLICATE, checked.catalog.entries, changed, index_dir())
+    return [p for p in found if p.path in checked.shown]
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:
@@ -86,22 +86,17 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one entry with claim grades and reasoning."""
+    from .catalog import close_ids, resolve_id
     from .render import show_text
 
     tricks, _ = _load_valid(args)
-    t = tricks.get(args.id)
-    if t is None:
-        for cand in tricks.values():
-            if args.id.casefold() in (a.casefold() for a in [cand.name, *cand.aliases]):
-                t = cand
-                break
-    if t is None:
-        import difflib
-
-        close = difflib.get_close_matches(args.id, sorted(tricks), n=3)
+    tid = resolve_id(args.id, tricks)
+    if tid is None:
+        close = close_ids(args.id, tricks, n=3)
         print(f"error: no trick '{args.id}'" + (f"; did you mean: {', '.join(close)}?" if close else ""),
               file=sys.stderr)
         return 1
+    t = tricks[tid]
     if args.json:
         from .export import trick_record
 
@@ -202,8 +197,8 @@ def _add_new(sub: argparse._SubParsersAction) -> None:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print, write or check the generated JSON Schema."""
-    from .catalog import repo_root
     from .schema import json_schema
+    from .settings import repo_root
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     target = repo_root() / "schema" / "trick.schema.json"

@@ -12,21 +12,22 @@ MAX_BATCH_BYTES = 4 * 2**20  # one query per line; a batch file larger than this
 
 
 def _catalog_dir(args: argparse.Namespace) -> Path:
-    from .catalog import default_catalog_dir
+    from .settings import catalog_dir
 
-    return Path(args.catalog) if getattr(args, "catalog", None) else default_catalog_dir()
+    return Path(args.catalog) if getattr(args, "catalog", None) else catalog_dir()
 
 
 def _index_dir(args: argparse.Namespace) -> Path:
-    from .index import default_index_dir
+    from .settings import index_dir
 
-    return Path(args.index) if getattr(args, "index", None) else default_index_dir()
+    return Path(args.index) if getattr(args, "index", None) else index_dir()
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build (incrementally) or check the search index."""
+    from .build import BuildError, build
     from .catalog import load_catalog
-    from .index import BuildError, build, check
+    from .index import check
 
     catalog_dir, index_dir = _catalog_dir(args), _index_dir(args)
     if not catalog_dir.is_dir():
@@ -85,17 +86,37 @@ def add_build(sub: argparse._SubParsersAction) -> None:
 
 
 def _filters(args: argparse.Namespace):
-    from .search import Filters
+    from .filters import FILTER_NAMES, LIST_FILTERS, Filters
 
-    return Filters(categories=args.category or [], verdicts=args.verdict or [], grades=args.grade or [],
-                   domains=args.domain or [], year_min=args.year_min, year_max=args.year_max, tags=args.tag or [])
+    # CLI options carry the filter names themselves: --category is `category`, --year-min `year_min`
+    return Filters(**{name: (getattr(args, name) or []) if name in LIST_FILTERS else getattr(args, name)
+                      for name in FILTER_NAMES})
+
+
+def hints(resp, filters) -> list[str]:
+    """What to try next, in words, from the response's fields."""
+    from .filters import YEAR
+    from .search import LOOSEN_PROBE
+
+    out = []
+    if resp.corrected_query:
+        out.append(f"Did you mean “{resp.corrected_query}”?")
+    for name, n in resp.loosen.items():
+        flag = "--year-min/--year-max" if name == YEAR else f"--{name}"
+        out.append(f"Loosen the {name} filter ({flag}): {n}{'+' if n >= LOOSEN_PROBE else ''} results without it")
+    if not resp.hits and not out:
+        if resp.mode == "browse":
+            out.append("No trick matches every filter: loosen the filters")
+        else:
+            out.append("No trick matches these words: try other words, or an empty query to browse")
+    return out
 
 
 def _hits_json(resp) -> str:
     return json.dumps([h.to_dict() for h in resp.hits], ensure_ascii=False)
 
 
-def _print_text(resp) -> None:
+def _print_text(resp, filters) -> None:
     if not resp.hits:
         print("no results")
     for i, h in enumerate(resp.hits, 1):
@@ -103,7 +124,7 @@ def _print_text(resp) -> None:
         print(f"{i:2}. {h.name} [{h.id}]  {h.verdict}, grade {h.grade}, {h.category}  score {h.score:.3f}")
         snippet = h.matched if len(h.matched) <= 160 else h.matched[:157] + "..."
         print(f"    matched {where}: {snippet}")
-    for s in resp.suggestions:
+    for s in hints(resp, filters):
         print(f"hint: {s}")
 
 
@@ -157,7 +178,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print(_hits_json(resp))
     else:
-        _print_text(resp)
+        _print_text(resp, filters)
         if args.verbose:
             print(f"({resp.mode}, {time.perf_counter() - t0:.2f}s including load)", file=sys.stderr)
     return 0

@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import settings
+
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx", ".h5", ".msgpack")
 
@@ -24,13 +26,7 @@ class ModelError(RuntimeError):
     """The embedding model cannot be found or loaded; the message says how to fix it."""
 
 
-def configured_threads() -> int:
-    """Threads for batch work: ``OMP_NUM_THREADS`` (default 2), at least 1, at most the CPU count."""
-    try:
-        wanted = int(os.environ.get("OMP_NUM_THREADS", "") or 2)
-    except ValueError:
-        wanted = 2
-    return max(1, min(wanted, os.cpu_count() or 1))
+configured_threads = settings.batch_threads  # the thread policy lives in settings
 
 
 def _offline_env() -> None:
@@ -43,7 +39,7 @@ def _offline_env() -> None:
 
 def resolve_model(model: str | None = None) -> tuple[str, Path]:
     """Return (display name, local folder) of the model to use; raise ModelError if it is unavailable."""
-    name = model or os.environ.get("TRICKS_KB_MODEL") or ""
+    name = model or settings.model_name() or ""
     if name in (DEFAULT_MODEL_NAME, "sentence-transformers/" + DEFAULT_MODEL_NAME):
         name = ""  # the packaged copy of the default model
     if name and not Path(name).expanduser().exists() and re.fullmatch(r"[\w.-]+(/[\w.-]+)?", name):
@@ -147,9 +143,10 @@ class Embedder:
             return np.zeros((0, self.dim), dtype="float32")
         import torch
 
-        # One thread for a few short texts (queries): on a busy 2-core machine two OpenMP threads wait on
-        # each other and a 10 ms query takes 30-300 ms (docs/benchmarks.md). Batches use the configured threads.
-        threads = 1 if len(texts) <= 4 else self.threads
+        # One thread for a few short texts (queries) unless $TRICKS_KB_QUERY_THREADS says otherwise: on a busy
+        # 2-core machine two OpenMP threads wait on each other and a 10 ms query takes 30-300 ms
+        # (docs/benchmarks.md). Batches use the configured threads.
+        threads = settings.threads_for(len(texts))
         with self._lock:
             if torch.get_num_threads() != threads:
                 torch.set_num_threads(threads)

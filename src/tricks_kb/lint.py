@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .catalog import SCHEMA_COMMENT, Catalog, Entry, default_catalog_dir, discover, load_entry, norm_label
+from . import settings
+from .catalog import SCHEMA_COMMENT, Catalog, Entry, discover, load_entry, norm_label
 from .diagnostics import Problem, clip
 from .evidence import verdict_problems
 from .hygiene import char_name
@@ -130,14 +131,21 @@ def _verdict_supported(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
                                "run `tricks-kb show " + t.id + "` to see each claim's grade", key=False)
 
 
-@rule("related-unique", "TK030", "entry", "A related id is listed once and is not the entry itself.")
-def _related_unique(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    seen: set[str] = set()
+@rule("related-not-self", "TK023", "entry", "A related link does not name the entry itself.")
+def _related_not_self(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
     for i, r in enumerate(t.related):
         if r.id == t.id:
             yield e.loaded.problem(("related", i, "id"), "TK023", "an entry cannot be related to itself", None,
                                    key=False)
-        elif r.id in seen:
+
+
+@rule("related-unique", "TK030", "entry", "A related id is listed once.")
+def _related_unique(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
+    seen: set[str] = set()
+    for i, r in enumerate(t.related):
+        if r.id == t.id:
+            continue  # related-not-self reports it
+        if r.id in seen:
             yield e.loaded.problem(("related", i, "id"), "TK030", f"related id '{r.id}' is listed twice",
                                    "keep one link with the most specific type", key=False)
         seen.add(r.id)
@@ -297,6 +305,19 @@ def _sources_consistent(entries: list[Entry], valid: list[Entry], today: dt.date
                                            "check the paper and make both entries cite it the same way")
 
 
+class RuleError(AssertionError):
+    """A rule emitted a code other than the one it declares (a bug in the rule, not in the catalog)."""
+
+
+def run_rule(r: Rule, *args: object) -> list[Problem]:
+    """The problems of one rule; each must carry the rule's declared code."""
+    out = list(r.check(*args))
+    for p in out:
+        if p.code != r.code:
+            raise RuleError(f"rule '{r.name}' declares {r.code} but emitted {p.code}: {p.message}")
+    return out
+
+
 def lint_catalog(catalog: Catalog, today: dt.date | None = None) -> list[Problem]:
     """Run every rule over a loaded catalog; return all problems (loader, model and rules)."""
     today = today or dt.date.today()
@@ -304,10 +325,20 @@ def lint_catalog(catalog: Catalog, today: dt.date | None = None) -> list[Problem
     valid = [e for e in catalog.entries if e.trick is not None]
     for e in valid:
         for r in ENTRY_RULES:
-            problems.extend(r.check(e, e.trick, today))
+            problems.extend(run_rule(r, e, e.trick, today))
     for r in CATALOG_RULES:
-        problems.extend(r.check(catalog.entries, valid, today))
+        problems.extend(run_rule(r, catalog.entries, valid, today))
     return problems
+
+
+@dataclass
+class Checked:
+    """A validation run: problems in the named files, how many files, and the catalog it loaded (once)."""
+
+    problems: list[Problem]
+    files: int
+    catalog: Catalog
+    shown: set[str]  # display paths of the named files
 
 
 def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
@@ -317,7 +348,14 @@ def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
     Cross-entry rules see every catalog file, but only problems in the named files are returned.
     Returns (problems, number of files checked).
     """
-    folder = catalog_dir or default_catalog_dir()
+    res = check_files(paths, catalog_dir, today)
+    return res.problems, res.files
+
+
+def check_files(paths: list[Path] | None = None, catalog_dir: Path | None = None,
+                today: dt.date | None = None) -> Checked:
+    """``validate``, keeping the loaded catalog for further checks (the near-duplicate guard)."""
+    folder = catalog_dir or settings.catalog_dir()
     targets = discover(paths or [folder], folder)
     context = discover([folder], folder) if folder.is_dir() else []
     target_keys = {p.resolve() for p in targets}
@@ -328,4 +366,4 @@ def validate(paths: list[Path] | None = None, catalog_dir: Path | None = None,
     catalog = Catalog([load_entry(p) for p in ordered])
     shown = {e.path for e, p in zip(catalog.entries, ordered, strict=True) if p.resolve() in target_keys}
     problems = [p for p in lint_catalog(catalog, today) if p.path in shown]
-    return problems, len(targets)
+    return Checked(problems, len(targets), catalog, shown)

@@ -66,6 +66,7 @@ class Manifest(BaseModel):
     passage_count: int = Field(ge=0)
     schema_: Name = Field(alias="schema")
     versions: dict[str, str]
+    tokenizer: dict[str, str | bool | int] | None = None
     files: Files
     entries: dict[str, EntryInfo]
     passages: list[PassageInfo]

@@ -16,13 +16,14 @@ Entries that already name each other in ``related`` are known to be distinct and
 
 from __future__ import annotations
 
-import subprocess  # nosec B404 # only the fixed `git` command runs, with list arguments, never a shell
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .catalog import Entry, norm_label
 from .diagnostics import Problem
+from .gitrepo import GitError, run_git
+from .lint import Rule
 
 # Measured on the catalog; see docs/reliability.md ("Near-duplicate guard").
 TOKEN_OVERLAP_THRESHOLD = 0.85
@@ -60,7 +61,7 @@ def _compact(label: str) -> str:
     return "".join(norm_label(label).split())
 
 
-def _labels(e: Entry) -> list[str]:
+def entry_labels(e: Entry) -> list[str]:
     t = e.trick
     if t is None:
         return []
@@ -84,8 +85,8 @@ def lexical_score(a: str, b: str) -> tuple[float, str]:
 def lexical_match(a: Entry, b: Entry) -> Match | None:
     """The closest pair of labels of two entries, if it crosses a lexical threshold."""
     best: Match | None = None
-    for la in _labels(a):
-        for lb in _labels(b):
+    for la in entry_labels(a):
+        for lb in entry_labels(b):
             if norm_label(la) == norm_label(lb):
                 continue  # identical labels are the blocking error TK022, not a warning
             score, how = lexical_score(la, lb)
@@ -98,11 +99,6 @@ def lexical_match(a: Entry, b: Entry) -> Match | None:
 # --- which entries are new or changed ---------------------------------------------------
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = ["git", "-C", str(cwd), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)  # nosec B603 # fixed git command, no shell
-
-
 def changed_files(catalog_dir: Path, since: str | None = None) -> set[Path] | None:
     """Resolved paths of catalog files added or changed since ``since`` (default HEAD), untracked included.
 
@@ -110,20 +106,20 @@ def changed_files(catalog_dir: Path, since: str | None = None) -> set[Path] | No
     for an unknown revision.
     """
     try:
-        top = _git(catalog_dir, "rev-parse", "--show-toplevel")
-    except (FileNotFoundError, subprocess.TimeoutExpired):
+        top = run_git(catalog_dir, "rev-parse", "--show-toplevel")
+    except GitError:
         return None
     if top.returncode != 0:
         return None
     root = Path(top.stdout.strip())
     rev = since or "HEAD"
-    if _git(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}").returncode != 0:
+    if run_git(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}").returncode != 0:
         if since is None:
             return None  # a repository without commits yet: everything is new
         raise ValueError(f"unknown revision '{since}'")
     rel = catalog_dir.resolve().relative_to(root.resolve()).as_posix()
-    diff = _git(root, "diff", "--name-only", "--no-renames", "--diff-filter=AM", rev, "--", rel)
-    new = _git(root, "ls-files", "--others", "--exclude-standard", "--", rel)
+    diff = run_git(root, "diff", "--name-only", "--no-renames", "--diff-filter=AM", rev, "--", rel)
+    new = run_git(root, "ls-files", "--others", "--exclude-standard", "--", rel)
     names = diff.stdout.splitlines() + new.stdout.splitlines()
     return {(root / n).resolve() for n in names if n.endswith((".yaml", ".yml"))}
 
@@ -152,7 +148,7 @@ def _index_vectors(index_dir: Path, entries: list[Entry]) -> dict[str, object]:
     try:
         import faiss
 
-        from .index import vectors_of
+        from .vectors import vectors_of
 
         vecs = vectors_of(faiss.read_index(str(fpath)))
     except Exception:  # noqa: BLE001 - a damaged index only disables the advisory check
@@ -206,3 +202,8 @@ def near_duplicates(entries: list[Entry], changed: set[Path] | None,
 
 def _resolved(e: Entry) -> Path:
     return Path(e.path).resolve()
+
+
+NEAR_DUPLICATE = Rule("near-duplicate", "TK101", "catalog",
+                      "A new or changed entry is not very close to another entry (advisory; reads the index).",
+                      near_duplicates)

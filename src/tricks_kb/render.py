@@ -1,4 +1,5 @@
-"""Plain-text rendering of entries and catalog statistics for the terminal."""
+"""How entries read as text (claims, magnitudes, settings, sources, whole entries, statistics), free of
+Streamlit: the one home of that wording for the CLI, export and app."""
 
 from __future__ import annotations
 
@@ -7,7 +8,47 @@ from collections import Counter
 from typing import Any
 
 from .evidence import GRADE_LABELS, GRADES, best_grade, grade_claims, supported_verdicts, verdict_problems
-from .schema import Category, Trick, Verdict
+from .schema import Category, Claim, Source, Trick, Verdict
+
+
+def grade_text(grade: str) -> str:
+    """'B (moderate)'."""
+    return f"{grade} ({GRADE_LABELS.get(grade, '?')})"
+
+
+def setting_text(claim: Claim) -> str:
+    """The claim's setting on one line: task, dataset, model, scale, batch, optimizer."""
+    s = claim.setting
+    parts = [s.task, s.dataset, s.model, s.scale, f"batch {s.batch_size}" if s.batch_size else None, s.optimizer]
+    return ", ".join(p for p in parts if p)
+
+
+def magnitude_text(claim: Claim, signed: bool = True) -> str:
+    """'top-1 error: -1.5 percentage points vs no smoothing', or '' when none is reported."""
+    m = claim.magnitude
+    if m is None:
+        return ""
+    value = f"{m.value:+g}" if signed else f"{m.value:g}"
+    text = f"{m.metric}: {value}{(' ' + m.unit) if m.unit else ''}"
+    return text + (f" vs {m.baseline}" if m.baseline else "")
+
+
+def source_label(key: str, source: Source) -> str:
+    """'Loshchilov et al. 2019' style label for a source key."""
+    first = source.authors[0].split()[-1] if source.authors and source.authors[0].split() else key
+    return f"{first}{' et al.' if len(source.authors) > 1 else ''} {source.year}"
+
+
+def source_links(source: Source) -> list[tuple[str, str]]:
+    """(label, url) pairs for a source: arXiv, DOI and its own URL (the caller checks the scheme)."""
+    links = []
+    if source.arxiv:
+        links.append((f"arXiv:{source.arxiv}", f"https://arxiv.org/abs/{source.arxiv}"))
+    if source.doi:
+        links.append((f"doi:{source.doi}", f"https://doi.org/{source.doi}"))
+    if source.url:
+        links.append(("link", source.url))
+    return links
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
@@ -37,15 +78,8 @@ def show_text(t: Trick) -> str:
         out.append(f"  [{i}] {c.effect.value.upper()} - grade {g.grade} ({g.label}) - {c.evidence.value}")
         out.append(_wrap(c.statement, "      "))
         if c.magnitude:
-            m = c.magnitude
-            mag = f"{m.metric}: {m.value:g}{(' ' + m.unit) if m.unit else ''}"
-            if m.baseline:
-                mag += f" vs {m.baseline}"
-            out.append("      magnitude: " + mag)
-        s = c.setting
-        setting = ", ".join(x for x in (s.task, s.dataset, s.model, s.scale,
-                                        f"batch {s.batch_size}" if s.batch_size else None, s.optimizer) if x)
-        out.append("      setting: " + setting)
+            out.append("      magnitude: " + magnitude_text(c, signed=False))
+        out.append("      setting: " + setting_text(c))
         out.append("      sources: " + ", ".join(c.sources))
         out.append("      grading: " + "; ".join(g.reasons))
     out += ["", f"Verdict: {t.verdict.value}", _wrap(t.verdict_reason)]

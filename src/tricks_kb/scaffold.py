@@ -1,4 +1,5 @@
-"""``tricks-kb new ID``: write a valid, annotated stub for a new entry."""
+"""``tricks-kb new ID``: write a valid, annotated stub for a new entry from the annotated template in
+CONTRIBUTING.md (the one template: the guide shows exactly what the command writes)."""
 
 from __future__ import annotations
 
@@ -6,53 +7,39 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .catalog import SCHEMA_COMMENT, load_catalog, norm_label
+from . import settings
+from .catalog import load_catalog, norm_label
 from .diagnostics import clip
 from .output import write_file
 from .schema import ID_PATTERN
 
-TEMPLATE = """{comment}
-# New entry. Every key is explained in CONTRIBUTING.md; replace each REPLACE text.
-# Check it with: tricks-kb validate tricks/{id}.yaml
-id: {id}                       # mandatory; kebab-case; equals the file name
-name: {name}                   # mandatory; display name
-aliases: []                    # optional; other names people search for
-category: tuning               # mandatory; one of the categories in docs/entry-format.md
-tags: []                       # optional; free kebab-case tags
-summary: >-                    # mandatory; one to three sentences
-  REPLACE what the trick is.
-how_to: >-                     # mandatory; the recipe with typical values
-  REPLACE how to apply it, with typical values.
-applies_to:
-  domains: [general]           # mandatory; vision, language, speech, ...
-  model_families: []           # optional; transformer, cnn, ...
-  scales: []                   # optional; small, medium, large
-claims:                        # mandatory; at least one (two or more expected in review)
-  - statement: >-
-      REPLACE what is claimed, as the source reports it.
-    effect: helps              # helps / hurts / no-effect / mixed
-    setting:
-      task: REPLACE the task   # mandatory; dataset, model, scale, batch_size, optimizer optional
-    evidence: anecdote         # multi-workload-benchmark ... anecdote (docs/evidence.md)
-    sources: [replace_me]      # keys under sources below
-sources:
-  replace_me:                  # a short key such as loshchilov2019
-    title: REPLACE exact title
-    authors: [REPLACE First Author]
-    year: {year}
-    kind: blog                 # paper / benchmark / blog / docs / talk / book / code
-    url: https://example.org/REPLACE   # or arxiv: "2101.00001" (quoted) or doi: "10...."
-verdict: folklore              # established / promising / contested / folklore / debunked
-verdict_reason: >-
-  REPLACE why the evidence supports this verdict.
-caveats: []
-related: []                    # e.g. - {{id: adamw, type: alternative-to}}
-last_reviewed: {today}
-"""
+TEMPLATE_HEADING = "## Annotated template"
+PLACEHOLDERS = ("{id}", "{name}", "{year}", "{today}")
 
 
 class ScaffoldError(ValueError):
     """The id is malformed or already taken."""
+
+
+def template(guide: Path | None = None) -> str:
+    """The annotated template: the first YAML block under CONTRIBUTING.md's "Annotated template" heading."""
+    guide = guide or settings.repo_root() / "CONTRIBUTING.md"
+    try:
+        text = guide.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScaffoldError(f"cannot read the annotated template in {guide}: {exc.strerror or exc}") from None
+    m = re.search(rf"^{re.escape(TEMPLATE_HEADING)}\n.*?^```yaml\n(.*?)^```", text, flags=re.M | re.S)
+    if m is None:
+        raise ScaffoldError(f"{guide} has no YAML block under '{TEMPLATE_HEADING}'")
+    return m.group(1)
+
+
+def stub_text(trick_id: str, name: str, today: dt.date, guide: Path | None = None) -> str:
+    """The template with its placeholders filled."""
+    text = template(guide)
+    for key, value in zip(PLACEHOLDERS, (trick_id, name, str(today.year), today.isoformat()), strict=True):
+        text = text.replace(key, value)
+    return text
 
 
 def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) -> Path:
@@ -70,6 +57,6 @@ def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) ->
     today = today or dt.date.today()
     name = trick_id.replace("-", " ").capitalize()
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_file(target, TEMPLATE.format(comment=SCHEMA_COMMENT, id=trick_id, name=name, year=today.year,
-                                       today=today.isoformat()))
+    text = stub_text(trick_id, name, today)
+    write_file(target, text)
     return target

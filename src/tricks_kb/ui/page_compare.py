@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ..catalog import close_ids, resolve_id
 from ..evidence import best_grade
 from ..schema import Trick
 from . import params
 from .resources import get_tricks
 from .text import escape_md, escape_md_block
-from .views import close_ids, compare_claims, compare_magnitudes, relations_between, resolve_id
+from .views import compare_claims, compare_magnitudes, relations_between
 from .widgets import badges, trick_link
 
 PICK_KEY = "c_pick"

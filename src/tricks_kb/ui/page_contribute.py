@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from ..catalog import SCHEMA_COMMENT, repo_root
-from ..scaffold import TEMPLATE
+from ..scaffold import ScaffoldError, stub_text
+from ..settings import repo_root
 
 EXAMPLE_ID = "my-new-trick"
 STEPS = """
@@ -24,9 +24,10 @@ STEPS = """
 
 def template_text(today: dt.date | None = None) -> str:
     """The annotated template exactly as ``tricks-kb new`` writes it."""
-    today = today or dt.date.today()
-    return TEMPLATE.format(comment=SCHEMA_COMMENT, id=EXAMPLE_ID, name="My new trick", year=today.year,
-                           today=today.isoformat())
+    try:
+        return stub_text(EXAMPLE_ID, "My new trick", today or dt.date.today())
+    except ScaffoldError as exc:
+        return f"# {exc}"
 
 
 def render() -> None:

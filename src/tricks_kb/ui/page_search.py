@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import streamlit as st
 
+from ..filters import FILTER_NAMES, YEAR, Filters
+from ..render import grade_text
 from ..schema import Category, Domain, Verdict
+from ..search import LOOSEN_PROBE
 from . import nav, params
 from .resources import BUILD_COMMAND, catalog_dir, get_engine, get_tricks, invalid_entries, start_engine
 from .text import escape_md, highlight_md, parse_year, snippet
-from .views import grade_text
 from .widgets import badge_line
 
 K_QUERY = 10
 K_BROWSE = 200
 GRADES = ["A", "B", "C", "D"]
-LIST_FILTERS = {  # url parameter -> (label, options, format)
+LIST_FILTERS = {  # filter name (URL parameter, session key f_<name>) -> (label, options, format)
     "category": ("Category", [c.value for c in Category], str),
     "verdict": ("Verdict", [v.value for v in Verdict], str),
     "grade": ("Evidence grade (best claim)", GRADES, grade_text),
     "domain": ("Domain", [d.value for d in Domain], str),
 }
 URL_FILTERS = (*LIST_FILTERS, "tag")  # list filters kept in the URL (tags: the catalog's own, see _list_filters)
-ENGINE_FILTERS = {"categories": "category", "verdicts": "verdict", "grades": "grade", "domains": "domain",
-                  "tags": "tag"}
-DID_YOU_MEAN = re.compile(r"[Dd]id you mean [“\"'](.+?)[”\"']")
-LOOSEN = re.compile(r"[Ll]oosen the (\w+) filter")
 STATUS_TEXT = {
     "missing": "has not been built",
     "stale": "is out of date with the catalog",
@@ -67,14 +64,14 @@ def _filters_sidebar() -> dict[str, object]:
     ymin, ymax = parse_year(params.get_str("year_min")), parse_year(params.get_str("year_max"))
     a = min(max(ymin or lo, lo), hi)
     b = max(min(ymax or hi, hi), a)
-    params.init_state("f_years", (a, b))
+    params.init_state(f"f_{YEAR}", (a, b))
     with st.sidebar:
         st.subheader("Filters")
         chosen: dict[str, object] = {}
         for name, (label, options, fmt) in lists.items():
             chosen[name] = st.multiselect(label, options, key=f"f_{name}", format_func=fmt)
         if lo < hi:
-            years = st.slider("Year of sources", min_value=lo, max_value=hi, key="f_years",
+            years = st.slider("Year of sources", min_value=lo, max_value=hi, key=f"f_{YEAR}",
                               help="Keep tricks with at least one source published in this range.")
         else:
             years = (lo, hi)
@@ -88,7 +85,7 @@ def _filters_sidebar() -> dict[str, object]:
 def _clear_filters(lo: int, hi: int) -> None:
     for name in URL_FILTERS:
         st.session_state[f"f_{name}"] = []
-    st.session_state["f_years"] = (lo, hi)
+    st.session_state[f"f_{YEAR}"] = (lo, hi)
 
 
 def _banner(engine: object, notice: str | None) -> None:
@@ -130,32 +127,30 @@ def _apply_query(text: str) -> None:
 
 
 def _loosen(name: str) -> None:
-    if name == "years":
-        st.session_state.pop("f_years", None)
-        st.session_state["f_years"] = _year_bounds()
-    elif name in ENGINE_FILTERS:
-        st.session_state[f"f_{ENGINE_FILTERS[name]}"] = []
+    if name == YEAR:
+        st.session_state.pop(f"f_{YEAR}", None)
+        st.session_state[f"f_{YEAR}"] = _year_bounds()
+    else:
+        st.session_state[f"f_{name}"] = []
 
 
-def _suggestions(suggestions: list[str]) -> None:
-    """Spelling and loosen-a-filter suggestions from the engine, each with a one-click button."""
-    for i, text in enumerate(suggestions):
-        spelled = DID_YOU_MEAN.search(text)
-        loosen = LOOSEN.search(text)
-        if spelled:
-            st.button(f"Search for “{escape_md(spelled.group(1))}” instead", key=f"sugg-{i}",
-                      on_click=_apply_query, args=(spelled.group(1),), icon=":material/spellcheck:")
-        elif loosen and loosen.group(1) in (*ENGINE_FILTERS, "years"):
-            st.button(escape_md(text), key=f"sugg-{i}", on_click=_loosen, args=(loosen.group(1),),
-                      icon=":material/filter_alt_off:")
-        else:
-            st.markdown("- " + escape_md(text))
+def _suggestions(resp: object) -> None:
+    """The engine's spelling correction and loosen-a-filter counts, each as a one-click button."""
+    corrected = getattr(resp, "corrected_query", None)
+    if corrected:
+        st.button(f"Search for “{escape_md(corrected)}” instead", key="sugg-spelling",
+                  on_click=_apply_query, args=(corrected,), icon=":material/spellcheck:")
+    for name, n in (getattr(resp, "loosen", None) or {}).items():
+        label = "year" if name == YEAR else LIST_FILTERS.get(name, (name,))[0].split(" (")[0].lower()
+        count = f"{n}{'+' if n >= LOOSEN_PROBE else ''}"
+        st.button(f"Loosen the {escape_md(label)} filter ({count} results without it)", key=f"sugg-{name}",
+                  on_click=_loosen, args=(name,), icon=":material/filter_alt_off:")
 
 
 def _empty(resp: object, chosen: dict[str, object]) -> None:
     st.info("No trick matches this search. Check the spelling, use fewer or other words, or loosen a filter.",
             icon=":material/search_off:")
-    _suggestions(list(getattr(resp, "suggestions", []) or []))
+    _suggestions(resp)
     active = [name for name, v in chosen.items() if v]
     if active:
         st.markdown("Active filters: " + ", ".join(escape_md(a.replace("_", " ")) for a in active) + ".")
@@ -188,11 +183,7 @@ def render() -> None:
     params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in URL_FILTERS},
                   "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
                   "year_max": str(chosen["year_max"]) if chosen["year_max"] else None})
-    from ..search import Filters
-
-    filters = Filters(categories=chosen["category"], verdicts=chosen["verdict"], grades=chosen["grade"],
-                      domains=chosen["domain"], tags=chosen["tag"], year_min=chosen["year_min"],
-                      year_max=chosen["year_max"])
+    filters = Filters(**{name: chosen[name] for name in FILTER_NAMES})
     engine, ready = get_engine(wait=False)
     t0 = time.perf_counter()
     resp = engine.search(query, k=K_QUERY if query.strip() else K_BROWSE, filters=filters)
@@ -211,6 +202,6 @@ def render() -> None:
     else:
         st.caption(f"{len(resp.hits)} results for “{escape_md(query[:80])}” ({escape_md(resp.mode)} search, "
                    f"{took_ms:.0f} ms), best first.")
-        _suggestions(list(resp.suggestions or []))
+        _suggestions(resp)
     for hit in resp.hits:
         _card(hit, query)

@@ -7,13 +7,15 @@ import json
 import pandas as pd
 import streamlit as st
 
+from ..catalog import close_ids, resolve_id
 from ..evidence import best_grade, grade_claims
 from ..export import source_bibtex, trick_record
+from ..render import source_links
 from ..schema import Trick
 from . import nav
 from .resources import get_tricks
 from .text import escape_md, escape_md_block, md_link
-from .views import claim_rows, close_ids, resolve_id, source_links, verdict_support
+from .views import claim_rows, verdict_support
 from .widgets import badges, trick_link
 
 PICK_KEY = "t_pick"

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .. import settings
 from ..schema import Trick
 
 log = logging.getLogger(__name__)
@@ -22,15 +23,12 @@ BUILD_COMMAND = "tricks-kb build"
 
 def index_dir() -> Path | None:
     """$TRICKS_KB_INDEX when set (else the engine's default, the committed index/)."""
-    env = os.environ.get("TRICKS_KB_INDEX")
-    return Path(env) if env else None
+    return settings.index_dir_override()
 
 
 def catalog_dir() -> Path:
-    """$TRICKS_KB_CATALOG or <repo>/tricks."""
-    from ..catalog import default_catalog_dir
-
-    return default_catalog_dir()
+    """$TRICKS_KB_CATALOG or <project>/tricks."""
+    return settings.catalog_dir()
 
 
 # Process-wide registry instead of st.cache_resource: any client can send Streamlit's clear_cache
@@ -65,9 +63,7 @@ def catalog_fingerprint(folder: Path) -> tuple:
 
 def index_fingerprint(index: Path | None) -> tuple:
     """The manifest's identity: a build replaces it (os.replace), which changes its inode and time."""
-    from ..index import default_index_dir
-
-    return _stat_key((index or default_index_dir()) / "manifest.json")
+    return _stat_key((index or settings.index_dir()) / "manifest.json")
 
 
 def _fresh(what: Any, compute: Any) -> tuple:
@@ -119,9 +115,7 @@ def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None)
 
     t0 = time.monotonic()
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
-    if getattr(engine, "embedder", None) is not None:
-        _one_thread_queries()
-    from ..search import english_lexicon
+    from ..query import english_lexicon
 
     english_lexicon()  # loaded here, not during a user's first query with an unknown word
     _freeze_heap()
@@ -144,18 +138,6 @@ def _freeze_heap() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-
-
-def _one_thread_queries() -> None:
-    """Embed queries with one torch thread ($TRICKS_KB_QUERY_THREADS to change).
-
-    A query is one short sequence: a second OpenMP thread buys nothing, and when the cores are busy
-    (other sessions, the browser, other jobs) every op waits for it at a barrier. Measured on this
-    2-core machine under load: about 500 ms per query with 2 threads, 12-30 ms with 1.
-    """
-    import torch
-
-    torch.set_num_threads(max(1, int(os.environ.get("TRICKS_KB_QUERY_THREADS", "1") or 1)))
 
 
 def _engine_future(index: str | None, catalog: str, model: str | None) -> Future:
@@ -181,8 +163,6 @@ def _engine_future(index: str | None, catalog: str, model: str | None) -> Future
 
 def _keyword_engine(catalog: str) -> Any:
     """BM25 over the catalog's passages: answers while the model is still loading (no torch needed)."""
-    from ..index import build_bm25
-    from ..passages import catalog_passages
     from ..search import SearchEngine
 
     fp = _fresh(("catalog", catalog), lambda: catalog_fingerprint(Path(catalog)))
@@ -190,9 +170,7 @@ def _keyword_engine(catalog: str) -> Any:
         kept = _KEYWORD.get(catalog)
         if kept is not None and kept[0] == fp:
             return kept[1]
-        tricks = _catalog(catalog)[0]
-        passages = catalog_passages(tricks)
-        engine = SearchEngine(tricks, passages, build_bm25(passages))
+        engine = SearchEngine.keyword_only(_catalog(catalog)[0])
         LOADS["keyword"] += 1
         _remember(_KEYWORD, catalog, (fp, engine))
         return engine
@@ -200,7 +178,7 @@ def _keyword_engine(catalog: str) -> Any:
 
 def _key() -> tuple[str | None, str, str | None]:
     idx = index_dir()
-    return str(idx) if idx else None, str(catalog_dir()), os.environ.get("TRICKS_KB_MODEL") or None
+    return str(idx) if idx else None, str(catalog_dir()), settings.model_name()
 
 
 def start_engine() -> Future:

@@ -5,13 +5,13 @@ Everything about grades and verdicts comes from :mod:`tricks_kb.evidence`; this 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ..evidence import GRADE_LABELS, best_grade, first_author_surname, grade_claims, supported_verdicts
-from ..schema import Category, Claim, Source, Trick, Verdict
+from ..evidence import best_grade, first_author_surname, grade_claims, supported_verdicts
+from ..render import grade_text, magnitude_text, setting_text, source_label
+from ..schema import Category, Trick, Verdict
 
 VERDICT_COLORS = {
     "established": "green",
@@ -27,45 +27,6 @@ VERDICT_HELP = {
     "folklore": "widely used, no controlled support",
     "debunked": "controlled evidence says no",
 }
-
-
-def grade_text(grade: str) -> str:
-    """'B (moderate)'."""
-    return f"{grade} ({GRADE_LABELS.get(grade, '?')})"
-
-
-def setting_text(claim: Claim) -> str:
-    """The claim's setting on one line: task, dataset, model, scale, batch, optimizer."""
-    s = claim.setting
-    parts = [s.task, s.dataset, s.model, s.scale, f"batch {s.batch_size}" if s.batch_size else None, s.optimizer]
-    return ", ".join(p for p in parts if p)
-
-
-def magnitude_text(claim: Claim) -> str:
-    """'top-1 error: -1.5 percentage points vs no smoothing', or '' when none is reported."""
-    m = claim.magnitude
-    if m is None:
-        return ""
-    text = f"{m.metric}: {m.value:+g}{(' ' + m.unit) if m.unit else ''}"
-    return text + (f" vs {m.baseline}" if m.baseline else "")
-
-
-def source_label(key: str, source: Source) -> str:
-    """'Loshchilov et al. 2019' style label for a source key."""
-    first = source.authors[0].split()[-1] if source.authors and source.authors[0].split() else key
-    return f"{first}{' et al.' if len(source.authors) > 1 else ''} {source.year}"
-
-
-def source_links(source: Source) -> list[tuple[str, str]]:
-    """(label, url) pairs for a source: arXiv, DOI and its own URL (the caller checks the scheme)."""
-    links = []
-    if source.arxiv:
-        links.append((f"arXiv:{source.arxiv}", f"https://arxiv.org/abs/{source.arxiv}"))
-    if source.doi:
-        links.append((f"doi:{source.doi}", f"https://doi.org/{source.doi}"))
-    if source.url:
-        links.append(("link", source.url))
-    return links
 
 
 def claim_rows(t: Trick) -> list[dict[str, Any]]:
@@ -90,36 +51,6 @@ def verdict_support(t: Trick) -> tuple[list[str], bool]:
     """(verdicts the evidence supports, whether the declared verdict is among them)."""
     ok = [v.value for v in supported_verdicts(t)]
     return ok, t.verdict.value in ok
-
-
-def close_ids(wanted: str, tricks: dict[str, Trick], n: int = 5) -> list[str]:
-    """Ids of tricks whose id, name or alias is close to ``wanted`` (for an unknown ``?trick=``)."""
-    wanted = wanted.strip().casefold()[:200]
-    if not wanted:
-        return []
-    labels: dict[str, str] = {}
-    for t in tricks.values():
-        for label in (t.id, t.name, *t.aliases):
-            labels.setdefault(label.casefold(), t.id)
-    out: list[str] = []
-    for label in difflib.get_close_matches(wanted, list(labels), n=n * 3, cutoff=0.5):
-        if labels[label] not in out:
-            out.append(labels[label])
-    for label, tid in labels.items():  # substring matches: "warmup" -> "lr-warmup"
-        if len(wanted) >= 3 and wanted in label and tid not in out:
-            out.append(tid)
-    return out[:n]
-
-
-def resolve_id(wanted: str, tricks: dict[str, Trick]) -> str | None:
-    """The id for ``wanted`` when it is an id, a name or an alias (case-insensitive)."""
-    if wanted in tricks:
-        return wanted
-    w = wanted.strip().casefold()
-    for t in tricks.values():
-        if w in (x.casefold() for x in (t.id, t.name, *t.aliases)):
-            return t.id
-    return None
 
 
 # --- compare -----------------------------------------------------------------------------

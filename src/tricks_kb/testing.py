@@ -1,7 +1,9 @@
-"""Start and stop a real ``streamlit run serve.py`` (what ``./dev.sh app`` serves) on a free local port.
+"""Test plumbing: start and stop a real ``streamlit run serve.py`` (what ``./dev.sh app`` serves) on a free
+local port (browser tests, benchmarks). ``serve.py`` wraps ``app.py`` with the security headers and the
+offline IP discovery of ``ui/server.py``.
 
-For the browser tests and benchmarks. ``serve.py`` wraps ``app.py`` with the security headers and
-the offline IP discovery of ``ui/server.py``.
+Server flags (headless, no file watcher, no usage stats) live once, in ``.streamlit/config.toml``,
+which streamlit reads from the project folder this starts it in.
 """
 
 from __future__ import annotations
@@ -16,10 +18,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import repo_root
+from .settings import repo_root
 
-SERVER_FLAGS = ["--server.headless", "true", "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -72,7 +72,7 @@ class Server:
 
 def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | None = None,
                  timeout: float = 60.0, script: str = "serve.py") -> Server:
-    """Run ``streamlit run serve.py`` with the house flags and wait until /_stcore/health says ok."""
+    """Run ``streamlit run serve.py`` (flags from .streamlit/config.toml) and wait until /_stcore/health says ok."""
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
@@ -80,7 +80,7 @@ def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w", encoding="utf-8")
     cmd = [sys.executable, "-m", "streamlit", "run", str(repo_root() / script), "--server.port", str(port),
-           "--server.address", "127.0.0.1", *SERVER_FLAGS]
+           "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(cmd, cwd=repo_root(), env=full_env, stdout=log, stderr=subprocess.STDOUT,  # nosec B603 # fixed argv: this interpreter + streamlit, no shell
                             start_new_session=True)
     server = Server(proc, port, log_path)

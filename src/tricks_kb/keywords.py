@@ -1,0 +1,112 @@
+"""Keyword side of search: the tokenizer (stop words, Snowball stems), bm25s indexes and BM25 scoring.
+
+The tokenizer's settings (``tokenizer_settings``) are recorded in the index manifest, so an index
+built with another tokenizer is reported stale instead of loading as "ok".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .passages import Passage
+
+MAX_QUERY_TOKENS = 64
+WORD_PATTERN = r"(?u)\b\w\w+\b"
+TOKENIZER_VERSION = 1  # bump when tokenize() changes in a way the settings below do not show
+
+_STEMMER: Any = None
+_STOP: set[str] = set()
+_WORD = re.compile(WORD_PATTERN)
+
+
+def _stemmer() -> Any:
+    global _STEMMER
+    if _STEMMER is None:
+        try:
+            import Stemmer
+
+            _STEMMER = Stemmer.Stemmer("english")
+        except ImportError:
+            _STEMMER = False
+    return _STEMMER
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """English Snowball stems (PyStemmer); identity when it is unavailable."""
+    stemmer = _stemmer()
+    return stemmer.stemWords(words) if stemmer else list(words)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens without English stop words, stemmed: the same for passages and queries."""
+    if not _STOP:
+        from bm25s.stopwords import STOPWORDS_EN
+
+        _STOP.update(STOPWORDS_EN)
+    return stem_words([w for w in _WORD.findall(text.lower()) if w not in _STOP])
+
+
+def tokenizer_settings() -> dict[str, Any]:
+    """What ``tokenize`` does, as recorded in the manifest (a different value means a stale index)."""
+    return {"version": TOKENIZER_VERSION, "pattern": WORD_PATTERN, "lowercase": True,
+            "stopwords": "bm25s-en", "stemmer": "snowball-english" if _stemmer() else "none"}
+
+
+def build_bm25(passages: list[Passage]) -> Any:
+    """A bm25s index over the passages, documents in passage order."""
+    import warnings
+
+    import bm25s
+
+    corpus = [tokenize(p.text) for p in passages]
+    retriever = bm25s.BM25()
+    with warnings.catch_warnings():
+        # An empty catalog is reported to the user elsewhere; numpy's mean-of-empty warning adds nothing.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        retriever.index(_as_tokenized(corpus), show_progress=False)
+    return retriever
+
+
+def _as_tokenized(corpus: list[list[str]]) -> Any:
+    import bm25s
+
+    vocab: dict[str, int] = {"": 0}
+    ids = []
+    for doc in corpus:
+        row = []
+        for w in doc:
+            if w not in vocab:
+                vocab[w] = len(vocab)
+            row.append(vocab[w])
+        ids.append(row or [0])
+    return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)
+
+
+def load_bm25(path: str) -> Any:
+    """A saved bm25s index (scores only, no corpus)."""
+    import bm25s
+
+    return bm25s.BM25.load(path, load_corpus=False, show_progress=False)
+
+
+class KeywordSearcher:
+    """BM25 scores of passages for a query (thread-safe: reads only)."""
+
+    def __init__(self, bm25: Any, n_passages: int) -> None:
+        self.bm25 = bm25
+        self.n_passages = n_passages
+
+    def search(self, text: str, pmask: Any, n: int) -> dict[int, float]:
+        """Scores of the best ``n`` passages (only those in ``pmask`` when given), zero scores left out."""
+        import numpy as np
+
+        toks = [t for t in tokenize(text)[:MAX_QUERY_TOKENS] if t in self.bm25.vocab_dict]
+        if not toks or not self.n_passages:
+            return {}
+        scores = self.bm25.get_scores(toks)
+        if pmask is not None:
+            scores = np.where(pmask, scores, 0.0)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}

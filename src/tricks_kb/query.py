@@ -1,0 +1,133 @@
+"""Reading a query: cleaning, the English lexicon, spelling correction and trick names inside a query."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+from .keywords import MAX_QUERY_TOKENS, stem_words
+from .passages import Passage
+from .schema import Trick
+
+MAX_QUERY_CHARS = 512
+
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+_LEXICON: dict[str, int] | None = None
+_LEXICON_LOCK = threading.Lock()
+
+
+def clean_query(query: object) -> str:
+    """Printable, single-spaced text, clipped at a word boundary to MAX_QUERY_CHARS."""
+    if not isinstance(query, str):
+        query = "" if query is None else str(query)
+    query = query[: MAX_QUERY_CHARS * 8]
+    out = []
+    for ch in query:
+        cat = unicodedata.category(ch)
+        out.append(" " if cat[0] in "CZ" else ch)
+    text = " ".join("".join(out).split())
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text[:MAX_QUERY_CHARS]
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return text
+
+
+def english_lexicon() -> dict[str, int]:
+    """English words with their frequencies (pyspellchecker's list; loaded once, ~0.1 s; {} if missing).
+
+    Used only to tell real words from typos: its list leaves out common misspellings ("recieve", "lenght").
+    """
+    global _LEXICON
+    with _LEXICON_LOCK:
+        if _LEXICON is None:
+            try:
+                from spellchecker import SpellChecker
+
+                _LEXICON = dict(SpellChecker(distance=1).word_frequency.dictionary)
+            except Exception:  # noqa: BLE001 - missing package or damaged data: correct without it
+                _LEXICON = {}
+        return _LEXICON
+
+
+def norm_name(text: str) -> str:
+    """A name, alias or query compared ignoring case, hyphens and punctuation."""
+    return " ".join(_WORDS.findall(text.casefold().replace("-", " ")))
+
+
+class QueryReader:
+    """The catalog's vocabulary and names, for correcting a query and spotting names in it."""
+
+    def __init__(self, tricks: dict[str, Trick], passages: list[Passage]) -> None:
+        self.exact: dict[str, str] = {}  # normalized name, alias or id -> trick id
+        for tid in sorted(tricks):
+            t = tricks[tid]
+            for label in (t.name, *t.aliases, tid):
+                self.exact.setdefault(norm_name(label), tid)
+        self.name_vocab = sorted({w for label in self.exact for w in label.split() if len(w) >= 3 and not w.isdigit()}
+                                 | {w for t in tricks.values() for tag in t.tags for w in tag.split("-")
+                                    if len(w) >= 3})
+        self.text_vocab = sorted({w for p in passages for w in _WORDS.findall(p.text.casefold())
+                                  if len(w) >= 3 and not w.isdigit()})
+        self._known = set(self.text_vocab) | set(self.name_vocab)
+        self._known_stems = set(stem_words(sorted(self._known)))
+
+    def is_known(self, word: str) -> bool:
+        """A catalog word, another form of one ("explodes" for "exploding"), an English word, a number, or
+        too short to judge: not a typo."""
+        return (len(word) < 4 or word.isdigit() or word in self._known
+                or stem_words([word])[0] in self._known_stems or word in english_lexicon())
+
+    def correct(self, text: str) -> str:
+        """Replace misspelt query words with the closest catalog word (rapidfuzz).
+
+        Only words that are neither English nor known to the catalog in any form are candidates, and a
+        replacement must look like a typo of them (similar, and at most two letters longer or shorter):
+        "lable" becomes "label", "warmpu" "warmup", but "seek", "explodes", "fine-tuning" or
+        "interpolate" stay as they are.
+        """
+        from rapidfuzz import fuzz, process
+
+        words = text.split()
+        changed = False
+        out = []
+        for w in words:
+            parts = _WORDS.findall(w.casefold())
+            core = "".join(parts)
+            if self.is_known(core) or all(self.is_known(p) for p in parts) or len(out) >= MAX_QUERY_TOKENS:
+                out.append(w)
+                continue
+            best = None
+            for vocab, cutoff in ((self.name_vocab, 80), (self.text_vocab, 85)):
+                for cand, _, _ in process.extract(core, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
+                    if abs(len(cand) - len(core)) <= 2:
+                        best = cand
+                        break
+                if best:
+                    break
+            if best is not None and best != core:
+                out.append(best)
+                changed = True
+            else:
+                out.append(w)
+        return " ".join(out) if changed else text
+
+    def named(self, text: str) -> str | None:
+        """The trick whose whole name, alias or id the query is."""
+        return self.exact.get(norm_name(text))
+
+    def mentioned(self, *queries: str) -> set[str]:
+        """Tricks named in a longer query ("lion vs adamw"): whole names or aliases of 3+ characters."""
+        found: set[str] = set()
+        for q in queries:
+            words = norm_name(q).split()
+            if len(words) < 2:
+                continue
+            padded = " " + " ".join(words) + " "
+            for n in range(1, min(6, len(words)) + 1):
+                for i in range(len(words) - n + 1):
+                    label = " ".join(words[i:i + n])
+                    tid = self.exact.get(label)
+                    if tid and len(label) >= 3 and label != " ".join(words) and f" {label} " in padded:
+                        found.add(tid)
+        return found
