@@ -21,34 +21,32 @@ import errno
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__, settings
 from .keywords import build_bm25, load_bm25, tokenizer_settings
+from .manifest import (  # noqa: F401  # re-exported: the index's public names
+    FORMAT,
+    INDEX_FILE_NAME,
+    MANIFEST,
+    IndexError_,
+    _load_json,
+    _sha256_file,
+    _sha256_tree,
+    read_manifest,
+)
 from .passages import Passage, content_hash
 from .schema import Trick
 
-FORMAT = 2  # 2: the manifest has a checksum for every data file (bm25_sha256) and is validated by manifest.py
 PASSAGE_FORMAT = 1  # bump when passages.py changes what text an entry produces
-MANIFEST = "manifest.json"
 TMP_PREFIX = "index.tmp-"
-
-
-class IndexError_(RuntimeError):
-    """The index cannot be used; ``status`` says why and the message says how to fix it."""
-
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class BuildError(RuntimeError):
@@ -72,24 +70,6 @@ def schema_hash() -> str:
     return hashlib.sha256(json.dumps(json_schema(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _sha256_tree(folder: Path) -> str:
-    """One checksum over a folder's files: their names and contents, in name order."""
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode() + b"\0")
-            h.update(_sha256_file(p).encode())
-    return h.hexdigest()
-
-
 def pause_point(stage: str) -> None:
     """Test seam: when $TRICKS_KB_BUILD_PAUSE_AT names this stage, announce it and wait to be killed."""
     if settings.build_pause_at() == stage:
@@ -98,43 +78,6 @@ def pause_point(stage: str) -> None:
 
 
 # --- manifest and check ---------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _parse_json(path: str, stamp: tuple[int, int]) -> Any:
-    """Parsed JSON, cached while the file's mtime and size are unchanged (callers must not mutate it)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def _load_json(path: Path) -> Any:
-    st = path.stat()
-    return _parse_json(str(path), (st.st_mtime_ns, st.st_size))
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """Read and sanity-check manifest.json; raise IndexError_ with status missing/corrupt."""
-    path = index_dir / MANIFEST
-    if not path.is_file():
-        raise IndexError_("missing", f"no search index at {index_dir}: run `tricks-kb build`")
-    try:
-        data = _load_json(path)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexError_("corrupt", f"{path} is unreadable ({exc}): run `tricks-kb build`") from exc
-    need = ("format", "model", "passage_count", "entries", "passages", "files")
-    if not isinstance(data, dict) or any(k not in data for k in need):
-        raise IndexError_("corrupt", f"{path} is incomplete or not a manifest: run `tricks-kb build`")
-    if data["format"] != FORMAT:
-        raise IndexError_("stale", f"{path} has format {str(data['format'])[:20]}, this version writes {FORMAT}: "
-                                   "run `tricks-kb build`")
-    from .manifest import problem
-
-    why = problem(data)
-    if why is not None:
-        raise IndexError_("corrupt", f"{path} is corrupt ({why}): rebuild it with `tricks-kb build`")
-    if not isinstance(data["passages"], list) or len(data["passages"]) != data["passage_count"]:
-        raise IndexError_("corrupt", f"{path} lists {len(data['passages'])} passages but says "
-                                     f"{data['passage_count']}: run `tricks-kb build`")
-    return data
 
 
 @dataclass
@@ -268,10 +211,6 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
 
 
 # --- writing --------------------------------------------------------------------------
-
-
-_GEN = r"[0-9]{14}-[0-9a-f]{6}"
-INDEX_FILE_NAME = re.compile(rf"^(?:manifest\.json|vectors-{_GEN}\.faiss|bm25-{_GEN})$")
 
 
 def refuse_foreign_folder(index_dir: Path) -> None:

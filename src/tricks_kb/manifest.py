@@ -1,4 +1,4 @@
-"""The index manifest's format: pydantic models that every manifest.json is validated against before use.
+"""The index manifest: its pydantic models, reading and validating manifest.json, and the data files' checksums.
 
 Anything the models refuse (``model`` as a string, ``dim`` null, ``entries`` as a list, a malformed
 passage, a data file without its checksum, a file name that leaves the index folder) makes the
@@ -7,11 +7,19 @@ index "corrupt: rebuild" instead of a traceback or wrong results.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+FORMAT = 2  # 2: the manifest has a checksum for every data file (bm25_sha256) and is validated by manifest.py
+MANIFEST = "manifest.json"
 GENERATION = r"[0-9]{14}-[0-9a-f]{6}"
+INDEX_FILE_NAME = re.compile(rf"^(?:manifest\.json|vectors-{GENERATION}\.faiss|bm25-{GENERATION})$")
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -92,3 +100,67 @@ def problem(data: Any) -> str | None:
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
         return f"{where}: {err['msg']}"[:300]
     return None
+
+
+class IndexError_(RuntimeError):
+    """The index cannot be used; ``status`` says why and the message says how to fix it."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sha256_tree(folder: Path) -> str:
+    """One checksum over a folder's files: their names and contents, in name order."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(_sha256_file(p).encode())
+    return h.hexdigest()
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _parse_json(path: str, stamp: tuple[int, int]) -> Any:
+    """Parsed JSON, cached while the file's mtime and size are unchanged (callers must not mutate it)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _load_json(path: Path) -> Any:
+    st = path.stat()
+    return _parse_json(str(path), (st.st_mtime_ns, st.st_size))
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    """Read and sanity-check manifest.json; raise IndexError_ with status missing/corrupt."""
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        raise IndexError_("missing", f"no search index at {index_dir}: run `tricks-kb build`")
+    try:
+        data = _load_json(path)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexError_("corrupt", f"{path} is unreadable ({exc}): run `tricks-kb build`") from exc
+    need = ("format", "model", "passage_count", "entries", "passages", "files")
+    if not isinstance(data, dict) or any(k not in data for k in need):
+        raise IndexError_("corrupt", f"{path} is incomplete or not a manifest: run `tricks-kb build`")
+    if data["format"] != FORMAT:
+        raise IndexError_("stale", f"{path} has format {str(data['format'])[:20]}, this version writes {FORMAT}: "
+                                   "run `tricks-kb build`")
+    why = problem(data)
+    if why is not None:
+        raise IndexError_("corrupt", f"{path} is corrupt ({why}): rebuild it with `tricks-kb build`")
+    if not isinstance(data["passages"], list) or len(data["passages"]) != data["passage_count"]:
+        raise IndexError_("corrupt", f"{path} lists {len(data['passages'])} passages but says "
+                                     f"{data['passage_count']}: run `tricks-kb build`")
+    return data
