@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import shutil
 import socket
 import textwrap
 from pathlib import Path
@@ -74,12 +76,21 @@ def _handshake(port: int, host: str, origin: str) -> int:
     return int(head.split()[1]) if head.startswith("HTTP/") else 0
 
 
+BARE = "Bare links https://evil.example/x and www.evil.example/login and mail@evil.example in plain text"
+
+
 @pytest.fixture(scope="module")
 def watched_server(tmp_path_factory, search_index):
     d = tmp_path_factory.mktemp("nethook")
     (d / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
     log = d / "net.log"
-    env = {"TRICKS_KB_CATALOG": str(search_index.catalog_dir), "TRICKS_KB_INDEX": str(search_index.index_dir),
+    catalog = d / "tricks"
+    shutil.copytree(search_index.catalog_dir, catalog)
+    entry = catalog / "dropout.yaml"
+    text = entry.read_text(encoding="utf-8")
+    entry.write_text(re.sub(r"(?m)^summary: .*$", lambda m: m.group(0) + " " + BARE, text, count=1)
+                     .replace("summary: >-\n", "summary: >-\n  " + BARE + "\n", 1), encoding="utf-8")
+    env = {"TRICKS_KB_CATALOG": str(catalog), "TRICKS_KB_INDEX": str(search_index.index_dir),
            "TRICKS_KB_NET_LOG": str(log), "PYTHONPATH": os.pathsep.join(filter(None, [str(d), os.environ.get("PYTHONPATH")]))}
     with start_server(LOGS / "server-hardening.log", env=env) as server:
         yield server, log
@@ -123,6 +134,32 @@ def test_server_contacts_nothing_off_the_machine(watched_server) -> None:
     assert any(ln.startswith("socket.bind") for ln in lines), "the audit hook saw no bind: it is not installed"
     outside = [ln for ln in lines if not ln.startswith("socket.bind") and not _is_local(ln.split("\t", 1)[1])]
     assert outside == [], outside
+
+
+def test_no_bare_or_attacker_url_becomes_a_link(watched_server) -> None:
+    from urllib.parse import quote, urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    server, _ = watched_server
+    pages = ["/trick?trick=dropout", "/trick?trick=" + quote("https://evil.example/login"),
+             "/?q=" + quote("www.evil.example/login"), "/?q=" + quote("https://evil.example/x dropout"),
+             "/compare?compare=" + quote("https://evil.example/x,dropout,www.evil.example"),
+             "/?q=dropout"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        for path in pages:
+            page.goto(server.url + path, timeout=90_000)
+            page.get_by_test_id("stApp").wait_for(timeout=90_000)
+            page.wait_for_function("() => document.body.innerText.includes('evil')", timeout=90_000)
+            page.wait_for_timeout(500)
+            hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            # a link to the attacker's host (the page's own URL, in "skip to content", is not one)
+            assert not [h for h in hrefs if "evil" in (urlsplit(h).hostname or "") or h.startswith("mailto:")], (path, hrefs)
+        body = page.inner_text("body")
+        browser.close()
+    assert "evil.example" in body  # the text is shown, only not as a link
 
 
 def test_the_checker_would_see_an_outside_address() -> None:
