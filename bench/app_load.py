@@ -80,7 +80,7 @@ async def run(url: str, sessions: int, seconds: float) -> dict:
         # warm the engine once so the test measures steady state, not the model load
         warm = await browser.new_page()
         await warm.goto(url + "/?q=warmup")
-        await warm.wait_for_function("() => document.body.innerText.includes('hybrid search')", timeout=180_000)
+        await warm.wait_for_function("() => document.body.innerText.includes('hybrid search')", timeout=600_000)
         await warm.close()
         start = time.monotonic()
         deadline = start + seconds
