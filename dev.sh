@@ -40,6 +40,9 @@ setup() {
     "$VENV/bin/python" -m pip install --quiet --no-deps -e .
     echo "$want" > "$stamp"
   fi
+  # The model's ONNX export for torch-free queries, in ~/.cache/tricks-kb (or $TRICKS_KB_CACHE); a quick
+  # check when it is already there. Without it, searches still work through torch, only slower to start.
+  "$VENV/bin/python" -m tricks_kb.embed_onnx || echo "warning: no ONNX export; queries will use torch" >&2
 }
 
 ensure_chromium() {
@@ -70,7 +73,7 @@ case "$cmd" in
              --server.allowedHosts "$2")
       shift 2
     fi
-    exec "$VENV/bin/streamlit" run serve.py "${extra[@]}" "$@" ;;  # other server flags: .streamlit/config.toml
+    exec "$VENV/bin/python" -m tricks_kb.ui.serve serve.py "${extra[@]}" "$@" ;;  # other server flags: .streamlit/config.toml
   test)
     setup
     ensure_chromium

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 from typing import Any
 
@@ -115,12 +116,15 @@ def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None)
 
     t0 = time.monotonic()
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
+    embedder = getattr(engine, "embedder", None)
+    if getattr(embedder, "notice", None):
+        log.warning("%s", embedder.notice)
     from ..query import english_lexicon
 
     english_lexicon()  # loaded here, not during a user's first query with an unknown word
     _freeze_heap()
-    log.info("search engine loaded in %.1fs: status=%s, %d tricks", time.monotonic() - t0, engine.status,
-             len(engine.tricks))
+    log.info("search engine loaded in %.1fs: status=%s, embedding backend %s, %d tricks", time.monotonic() - t0,
+             engine.status, getattr(embedder, "backend", None), len(engine.tricks))
     return engine
 
 
@@ -186,13 +190,16 @@ def start_engine() -> Future:
     return _engine_future(*_key())
 
 
-def get_engine(wait: bool = True) -> tuple[Any, bool]:
-    """(engine, ready). With ``wait=False`` and the model still loading: (keyword-only engine, False).
+def get_engine(wait: bool | float = True) -> tuple[Any, bool]:
+    """(engine, ready). While the model is still loading after waiting ``wait`` seconds (``False``: none,
+    ``True``: as long as it takes): (keyword-only engine, False).
 
     The full engine is loaded once per server and shared by every session: treat it as read-only.
     """
     future = start_engine()
-    if wait or future.done():
+    if not isinstance(wait, bool) and wait > 0:
+        futures_wait([future], timeout=float(wait))
+    if wait is True or future.done():
         try:
             return future.result(), True
         except Exception:  # SearchEngine.open should never raise; never let the page die of it
