@@ -358,3 +358,14 @@ def test_snippets_highlight_corrected_words_not_stopwords(app_env):
     at = run({"q": "which optimizer should we not use when the model is large"})
     bold = {w.lower() for w in re.findall(r"\*\*([^*]+)\*\*", md(at))}
     assert not bold & STOPWORDS, bold & STOPWORDS
+
+
+def test_trick_page_names_its_origin_first(app_env):
+    at = run({"trick": "adamw"})
+    captions = [c.value for c in at.caption]
+    origin = next(i for i, c in enumerate(captions) if c.startswith("Introduced by:"))
+    assert "Loshchilov" in captions[origin] and "1711\\.05101" in captions[origin]  # markdown-escaped
+    sources = [m.value for m in at.markdown if m.value.startswith("- `")]
+    assert sources[0].startswith("- `loshchilov2019` **(introduced the trick)**"), sources[:2]
+    no_origin = run({"trick": "check-initial-loss"})
+    assert any(c.value == "Introduced by: not recorded" for c in no_origin.caption)

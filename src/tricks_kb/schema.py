@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator
 
+from .detectspec import Detect
+
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SOURCE_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 ARXIV_PATTERN = r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$"
@@ -102,6 +104,7 @@ class RateDown(StrEnum):
     unequal_tuning = "unequal-tuning"
     indirect = "indirect"
     inconsistent = "inconsistent"
+    proposer_run = "proposer-run"
 
 
 class SourceKind(StrEnum):
@@ -209,6 +212,11 @@ class Claim(_Strict):
     rate_down: list[RateDownF] = Field(
         default_factory=list, description="Reasons to lower certainty (docs/evidence.md)."
     )
+    equal_tuning: bool | None = Field(
+        None,
+        description="True when the study shows its baselines were tuned with the same effort as the method; "
+        "'proposer-run' is then not applied (say so in the statement).",
+    )
     sources: list[Annotated[str, StringConstraints(pattern=SOURCE_KEY_PATTERN)]] = Field(
         min_length=1, description="Keys into this entry's sources."
     )
@@ -272,11 +280,22 @@ class Trick(_Strict):
     sources: dict[Annotated[str, StringConstraints(pattern=SOURCE_KEY_PATTERN)], Source] = Field(
         min_length=1, description="Sources keyed by a short key such as loshchilov2019."
     )
+    introduced_by: Annotated[str, StringConstraints(pattern=SOURCE_KEY_PATTERN)] | None = Field(
+        None, description="Key of the source that introduced the trick (one of `sources`); "
+        "exactly one of introduced_by and origin is required."
+    )
+    origin: Short | None = Field(
+        None, description="Why there is no single introducing source, e.g. 'folklore practice, no single "
+        "origin'; exactly one of introduced_by and origin is required."
+    )
     verdict: VerdictF = Field(description="Overall status; must be supported by the claims.")
     verdict_reason: Text = Field(description="Why this verdict, in a few sentences.")
     caveats: list[Text] = Field(default_factory=list, description="Where it fails or misleads.")
     related: list[Related] = Field(default_factory=list, description="Typed links to other tricks.")
     last_reviewed: dt.date = Field(description="Date of the last review, YYYY-MM-DD.")
+    detect: Detect | None = Field(
+        None, description="How the trick shows in training configs and the findings it raises (docs/recipe-check.md)."
+    )
 
     @field_validator("last_reviewed", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "compare": ("Compare", ":material/compare_arrows:", "page_compare"),
     "landscape": ("Landscape", ":material/scatter_plot:", "page_landscape"),
     "rubric": ("Grading rubric", ":material/gavel:", "page_rubric"),
+    "check": ("Check a recipe", ":material/fact_check:", "page_check"),
     "contribute": ("Contribute", ":material/edit_note:", "page_contribute"),
 }
 DEFAULT_PAGE = "search"

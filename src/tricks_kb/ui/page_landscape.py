@@ -18,8 +18,8 @@ ENCODING_NOTE = (
     "**How to read it.** Each point is a trick. Left to right are the grade bands of its *strongest* claim "
     "(D very low, C low, B moderate, A high: the [grading rubric]({rubric}) scores the study design, rated up "
     "for replication and breadth, down for one seed, weak baselines and the like); within a band, tricks "
-    "sit side by side, weaker claims left. Bottom to top is *how much* independent evidence there is: sources "
-    "with distinct first authors. Colour is the catalog's verdict, so a red point in band A is a trick with "
+    "sit side by side, weaker claims left. Bottom to top is *how much* independent evidence there is: groups "
+    "of sources that share no author. Colour is the catalog's verdict, so a red point in band A is a trick with "
     "strong evidence *against* it. Hover for details; click a point to open its page."
 )
 

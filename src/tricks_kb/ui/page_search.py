@@ -20,6 +20,7 @@ from .widgets import badge_help, badge_line, focus_search, grade_badge, page_tit
 K_QUERY = 10  # results per "show more" step
 K_BROWSE = 24  # cards on the first screen of the landing page (the rest one click away)
 K_MAX = 200
+ENGINE_WAIT_S = 8.0  # longer than an ONNX load on a busy 2-core machine, shorter than a torch one
 GRADES = ["A", "B", "C", "D"]
 LIST_FILTERS = {  # filter name (URL parameter, session key f_<name>) -> (label, options, format)
     "category": ("Category", [c.value for c in Category], str),
@@ -222,7 +223,10 @@ def render() -> None:
         st.session_state["s_view"], st.session_state["s_more"] = view, 0
     step = K_QUERY if query.strip() else K_BROWSE
     k = min(K_MAX, step * (1 + st.session_state.get("s_more", 0)))
-    engine, ready = get_engine(wait=False)
+    # The engine loads from the server's start (ONNX queries: about a second), so waiting briefly gives hybrid
+    # results at once; keyword results are shown only when loading takes longer (torch fall back, no model).
+    with st.spinner("Loading semantic search…", show_time=True):
+        engine, ready = get_engine(wait=ENGINE_WAIT_S)
     t0 = time.perf_counter()
     resp = engine.search(query, k=k + 1, filters=filters)  # one extra: is there more to show?
     took_ms = (time.perf_counter() - t0) * 1000

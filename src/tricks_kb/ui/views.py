@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..evidence import GRADE_LABELS, ClaimGrade, best_grade, first_author_surname, grade_claims, supported_verdicts
+from ..evidence import GRADE_LABELS, ClaimGrade, author_groups, best_grade, grade_claims, supported_verdicts
 from ..render import grade_text, magnitude_text, setting_text, source_label
 from ..schema import Category, Claim, Source, Trick, Verdict
 
@@ -211,9 +211,9 @@ def relations_between(tricks: list[Trick]) -> list[Relation]:
 # --- landscape ---------------------------------------------------------------------------
 
 
-def distinct_first_authors(t: Trick) -> int:
-    """Number of the trick's sources with distinct first authors (independent groups, roughly)."""
-    return len({first_author_surname(s) for s in t.sources.values()} - {""})
+def independent_source_groups(t: Trick) -> int:
+    """Number of author groups among the trick's sources (no shared author between groups; docs/evidence.md)."""
+    return len(author_groups(list(t.sources), t.sources, t.introduced_by))
 
 
 LANDSCAPE_STACK = 3  # points side by side in a band share a row of this many sub-rows
@@ -240,7 +240,7 @@ def landscape_rows(tricks: dict[str, Trick], href: str = "trick") -> list[dict[s
             "grade_label": f"{best_grade(t)} ({GRADE_LABELS.get(best_grade(t), '?')})",
             "points": max((g.points for g in grades), default=0),
             "claims": len(t.claims),
-            "independent_sources": distinct_first_authors(t),
+            "independent_sources": independent_source_groups(t),
             "url": f"{href}?trick={t.id}",
         })
     cells: dict[tuple[str, int], list[dict[str, Any]]] = {}
