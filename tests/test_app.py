@@ -197,6 +197,18 @@ def test_contribute_shows_template_and_command(app_env):
     positions = [code.index(c) for c in order]
     assert positions == sorted(positions), "the steps' commands come in the order of the steps"
     assert "symptoms:" in code
+    guide = md(at)  # CONTRIBUTING.md in the expander: its relative links point at the repository's files
+    assert "docs/recipe-check.md" in guide
+    assert not re.search(r"\]\((?!https?://|#|/)[^)]+\)", guide), "a relative link would open a blank app page"
+
+
+def test_relative_links_become_repository_links():
+    from tricks_kb.ui.contrib import absolute_links
+
+    text = "[doc](docs/a.md), [web](https://e.org/x), [anchor](#y)"
+    assert absolute_links(text, "https://github.com/o/r") == (
+        "[doc](https://github.com/o/r/blob/main/docs/a.md), [web](https://e.org/x), [anchor](#y)")
+    assert absolute_links(text, None).startswith("doc (`docs/a.md`), [web](https://e.org/x)")
 
 
 def test_no_results_gives_suggestions(app_env):

@@ -100,6 +100,7 @@ def test_each_tool_returns_structured_json(session_run) -> None:
     assert {"verdict", "grade", "category", "score", "matched", "matched_kind", "claim"} <= set(top)
     claim = top["claim"]
     assert claim["grade"] in "ABCD" and claim["statement"] and claim["grade_reasons"]
+    assert claim["number"] == claim["index"] + 1  # claims count from 1 as in the app, CSV and `show`
     assert claim["sources"] and all(s["title"] and s["year"] for s in claim["sources"])
     assert all(h["category"] == "optimizer" for h in filtered["hits"]) and filtered["hits"]
 

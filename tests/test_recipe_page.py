@@ -36,7 +36,7 @@ def test_pasted_config_shows_tricks_and_the_conflict(app_env) -> None:
     assert not at.exception, [e.value for e in at.exception]
     text = "\n".join(m.value for m in at.markdown)
     assert "| conflict | `adamw` |" in text
-    assert "[adam](?trick=adam)" in text and "weight-decay" in text
+    assert "[adam](/trick?trick=adam)" in text and "weight-decay" in text  # absolute: opens the trick page
 
 
 def test_unreadable_paste_gives_a_positioned_error(app_env) -> None:

@@ -107,13 +107,14 @@ def source_dict(key: str, t: Trick) -> dict[str, Any]:
 
 
 def claim_dict(t: Trick, index: int) -> dict[str, Any]:
-    """One claim with its grade, the grading steps and its sources in full."""
+    """One claim with its grade, the grading steps and its sources in full (``number`` counts from 1, as everywhere)."""
     from .evidence import grade_claims
     from .render import magnitude_text, setting_text
 
     c, g = t.claims[index], grade_claims(t)[index]
     return {
-        "index": index, "statement": c.statement, "effect": c.effect.value, "evidence": c.evidence.value,
+        "index": index, "number": index + 1, "statement": c.statement, "effect": c.effect.value,
+        "evidence": c.evidence.value,
         "grade": g.grade, "grade_reasons": list(g.reasons), "magnitude": magnitude_text(c) or None,
         "setting": setting_text(c), "sources": [source_dict(k, t) for k in c.sources],
     }

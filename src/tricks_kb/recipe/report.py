@@ -56,8 +56,11 @@ def render_text(results: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def render_markdown(results: list[dict[str, Any]]) -> str:
-    """A Markdown section per file, ready to paste into a pull-request comment."""
+def render_markdown(results: list[dict[str, Any]], trick_href: str = "?trick=") -> str:
+    """A Markdown section per file, ready to paste into a pull-request comment.
+
+    ``trick_href`` prefixes each trick's id in its link (the app passes its absolute trick page path).
+    """
     out: list[str] = []
     for r in results:
         out.append(f"### Recipe check: {_code(r['file'])}\n")
@@ -73,7 +76,7 @@ def render_markdown(results: list[dict[str, Any]]) -> str:
         for t in r["tricks"]:
             name = t["id"] if t["state"] == "on" else f"{t['id']} (off)"
             sett = _code(_settings(t["settings"]))
-            out.append(f"| [{name}](?trick={t['id']}) | {t['verdict']} | {t['grade']} | {t['source']} | "
+            out.append(f"| [{name}]({trick_href}{t['id']}) | {t['verdict']} | {t['grade']} | {t['source']} | "
                        f"{t['line'] or ''} | {sett} |")
         if r.get("changes"):
             out.append("\n**Changed against the base config**\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlencode
 
 from ..schema import Trick
@@ -30,6 +31,20 @@ def repo_url() -> str | None:
 def entry_file_url(repo: str, t: Trick, branch: str = "main") -> str:
     """The entry's YAML file in the repository (GitHub-style ``/blob/<branch>/`` path)."""
     return f"{repo}/blob/{branch}/tricks/{t.id}.yaml"
+
+
+def absolute_links(markdown: str, repo: str | None, branch: str = "main") -> str:
+    """Markdown with its repository-relative links (``[x](docs/a.md)``) pointed at the repository's files.
+
+    Shown in the app, a relative link would resolve against the app's URL and open a blank page; without a
+    repository the link text stays, as code.
+    """
+    def fix(m: re.Match[str]) -> str:
+        text, target = m.group(1), m.group(2)
+        if re.match(r"[a-z][a-z0-9+.-]*:|[/#]", target, flags=re.I):
+            return m.group(0)  # absolute, rooted or an anchor: fine as it is
+        return f"[{text}]({repo}/blob/{branch}/{target})" if repo else f"{text} (`{target}`)"
+    return re.sub(r"\[([^\]]*)\]\(([^)\s]+)\)", fix, markdown)
 
 
 def edit_issue_url(repo: str, t: Trick, page: str = "") -> str:

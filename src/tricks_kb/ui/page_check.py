@@ -7,10 +7,13 @@ import streamlit as st
 from ..recipe.check import check_parsed, public
 from ..recipe.readers import ReadError, read_bytes, read_text
 from ..recipe.report import render_markdown
+from . import nav
 from .resources import get_tricks
+from .widgets import page_title
 
 
 def render() -> None:
+    page_title("Check a recipe")
     st.title("Check a recipe")
     st.caption("Paste a training config or upload one. It is read here, never executed, stored or sent anywhere.")
     text = st.text_area("Config text (JSON, YAML, TOML, Python assignments or a command line)", height=240,
@@ -26,6 +29,6 @@ def render() -> None:
         st.error(exc.format(name).replace("\n", "  \n"))
         return
     result = public(check_parsed(parsed, name, get_tricks()))
-    st.markdown(render_markdown([result]))
+    st.markdown(render_markdown([result], trick_href=nav.href_path("trick") + "?trick="))  # absolute: see nav
     with st.expander("JSON"):
         st.json(result)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ..scaffold import ScaffoldError, stub_text
 from ..settings import repo_root
-from .contrib import repo_url
+from .contrib import absolute_links, repo_url
 from .text import md_link
 from .widgets import page_title
 
@@ -64,4 +64,4 @@ def render() -> None:
     guide = repo_root() / "CONTRIBUTING.md"
     if guide.is_file():
         with st.expander("CONTRIBUTING.md: every field, rule and grade explained"):
-            st.markdown(guide.read_text(encoding="utf-8"))
+            st.markdown(absolute_links(guide.read_text(encoding="utf-8"), repo))
