@@ -374,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
+        if args.command == "mcp":
+            # stdout is the JSON-RPC channel (the SDK needs the real byte stream); JSON escapes control
+            # characters itself, and nothing there is read by a terminal
+            sys.stdout = real_out
         code = int(args.func(args) or 0)
         sys.stdout.flush()
         return code
