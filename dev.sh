@@ -40,6 +40,9 @@ setup() {
     "$VENV/bin/python" -m pip install --quiet --no-deps -e .
     echo "$want" > "$stamp"
   fi
+  # The model's ONNX export for torch-free queries, in ~/.cache/tricks-kb (or $TRICKS_KB_CACHE); a quick
+  # check when it is already there. Without it, searches still work through torch, only slower to start.
+  "$VENV/bin/python" -m tricks_kb.embed_onnx || echo "warning: no ONNX export; queries will use torch" >&2
 }
 
 ensure_chromium() {
@@ -61,7 +64,7 @@ case "$cmd" in
   app)
     setup
     if [ ! -f index/manifest.json ]; then "$VENV/bin/tricks-kb" build; fi
-    exec "$VENV/bin/streamlit" run app.py "$@" ;;  # server flags: .streamlit/config.toml
+    exec "$VENV/bin/python" -m tricks_kb.ui.serve app.py "$@" ;;  # server flags: .streamlit/config.toml
   test)
     setup
     ensure_chromium

@@ -148,9 +148,21 @@ def cmd_search(args: argparse.Namespace) -> int:
             return 2
         lines = raw.decode("utf-8", errors="replace").splitlines()
     t0 = time.perf_counter()
-    engine = SearchEngine.load(index_dir=_index_dir(args), catalog_dir=_catalog_dir(args), model=args.model)
+    preload = None
+    if args.mode != "bm25":
+        from .embed import preload_embedder
+
+        preload = preload_embedder(args.model)  # overlaps the model load with the catalog and index load below
+    try:
+        engine = SearchEngine.load(index_dir=_index_dir(args), catalog_dir=_catalog_dir(args), model=args.model,
+                                   dense=args.mode != "bm25")
+    finally:
+        if preload is not None:  # exiting while onnxruntime builds a session in that thread aborts the process
+            preload.join()
     if engine.notice:
         print(f"note: {engine.notice}", file=sys.stderr)
+    if getattr(engine.embedder, "notice", None):
+        print(f"note: {engine.embedder.notice}", file=sys.stderr)
     if args.mode == "dense" and engine.embedder is None:
         print("error: dense search needs a usable index and model (see the note above)", file=sys.stderr)
         return 1

@@ -3,7 +3,8 @@
 Folders: ``$TRICKS_KB_CATALOG`` / ``$TRICKS_KB_INDEX`` win; otherwise the project is
 ``$TRICKS_KB_HOME``, else the current directory or its git root when it holds ``tricks/`` (so a
 command run inside another clone works on that clone, not on the checkout this package happens to be
-installed from), else that installed checkout, else the current directory. Threads: batch work (builds, batches of texts) uses ``OMP_NUM_THREADS`` (default
+installed from), else that installed checkout, else the catalog, index and rubric bundled in an installed
+wheel (``tricks_kb/data``), else the current directory. Threads: batch work (builds, batches of texts) uses ``OMP_NUM_THREADS`` (default
 2, at most the CPU count); a query embeds with ``$TRICKS_KB_QUERY_THREADS`` threads (default 1).
 """
 
@@ -16,6 +17,9 @@ CATALOG_ENV = "TRICKS_KB_CATALOG"
 INDEX_ENV = "TRICKS_KB_INDEX"
 HOME_ENV = "TRICKS_KB_HOME"
 MODEL_ENV = "TRICKS_KB_MODEL"
+CACHE_ENV = "TRICKS_KB_CACHE"
+EMBED_ENV = "TRICKS_KB_EMBED"
+EMBED_BACKENDS = ("torch", "onnx", "auto")
 QUERY_THREADS_ENV = "TRICKS_KB_QUERY_THREADS"
 BUILD_PAUSE_ENV = "TRICKS_KB_BUILD_PAUSE_AT"  # test seam: a build pauses at this named stage
 QUERY_BATCH_MAX = 4  # at most this many texts in one encode call count as a query (one thread)
@@ -27,6 +31,12 @@ def _env(name: str) -> str | None:
 
 def _installed_checkout() -> Path | None:
     here = Path(__file__).resolve().parents[2]
+    return here if (here / "tricks").is_dir() else None
+
+
+def _bundled() -> Path | None:
+    """``tricks_kb/data`` of an installed wheel (tricks/, index/, docs/evidence.md, schema/)."""
+    here = Path(__file__).resolve().parent / "data"
     return here if (here / "tricks").is_dir() else None
 
 
@@ -44,7 +54,7 @@ def _cwd_project() -> Path | None:
 def repo_root() -> Path:
     """The project folder (see the module docstring for the order)."""
     home = _env(HOME_ENV)
-    return (Path(home) if home else None) or _cwd_project() or _installed_checkout() or Path.cwd()
+    return (Path(home) if home else None) or _cwd_project() or _installed_checkout() or _bundled() or Path.cwd()
 
 
 def catalog_dir() -> Path:
@@ -68,6 +78,22 @@ def index_dir_override() -> Path | None:
 def model_name() -> str | None:
     """``$TRICKS_KB_MODEL``: a local model folder or a cached model name (None: the packaged default)."""
     return _env(MODEL_ENV)
+
+
+def cache_dir() -> Path:
+    """Derived files kept outside git (the model's ONNX export, weight fingerprints): ``$TRICKS_KB_CACHE``,
+    else ``$XDG_CACHE_HOME/tricks-kb``, else ``~/.cache/tricks-kb``."""
+    env = _env(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "tricks-kb"
+
+
+def embed_backend(default: str) -> str:
+    """``$TRICKS_KB_EMBED`` when it names an embedding backend (torch, onnx, auto), else ``default``."""
+    env = (_env(EMBED_ENV) or "").strip().lower()
+    return env if env in EMBED_BACKENDS else default
 
 
 def build_pause_at() -> str | None:

@@ -1,10 +1,16 @@
-"""Shared, read-only resources cached once per server: the catalog and the search engine."""
+"""Shared, read-only resources cached once per server: the catalog and the search engine.
+
+The engine loads in a background thread, once per server process: from the server's start when it was
+started by ``python -m tricks_kb.ui.serve`` (``./dev.sh app``), else from the first page view.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +59,15 @@ def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None)
 
     t0 = time.monotonic()
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
+    embedder = getattr(engine, "embedder", None)
+    if getattr(embedder, "notice", None):
+        log.warning("%s", embedder.notice)
     from ..query import english_lexicon
 
     english_lexicon()  # loaded here, not during a user's first query with an unknown word
     _freeze_heap()
-    log.info("search engine loaded in %.1fs: status=%s, %d tricks", time.monotonic() - t0, engine.status,
-             len(engine.tricks))
+    log.info("search engine loaded in %.1fs: status=%s, embedding backend %s, %d tricks", time.monotonic() - t0,
+             engine.status, getattr(embedder, "backend", None), len(engine.tricks))
     return engine
 
 
@@ -76,14 +85,31 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
-@st.cache_resource(show_spinner=False)
+def _load_catalog_and_engine(index: str | None, catalog: str, model: str | None) -> Any:
+    from ..catalog import load_catalog
+
+    # Not the st cache: this may run before Streamlit has started (ui/serve.py).
+    return _load_engine(load_catalog([Path(catalog)]).tricks, index, model)
+
+
+_FUTURES: dict[tuple[str | None, str, str | None], Future] = {}
+_FUTURES_LOCK = threading.Lock()
+
+
 def _engine_future(index: str | None, catalog: str, model: str | None) -> Future:
-    """Start loading the engine in a background thread, once per server."""
-    tricks = _catalog(catalog)[0]
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tricks-kb-engine")
-    future = pool.submit(_load_engine, tricks, index, model)
-    pool.shutdown(wait=False)
-    return future
+    """Start loading the engine in a background thread, once per server process and settings.
+
+    A plain process-wide dict rather than ``st.cache_resource``, so that the server's launcher can start
+    it before Streamlit runs any session (``ui/serve.py``).
+    """
+    key = (index, catalog, model)
+    with _FUTURES_LOCK:
+        future = _FUTURES.get(key)
+        if future is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tricks-kb-engine")
+            future = _FUTURES[key] = pool.submit(_load_catalog_and_engine, index, catalog, model)
+            pool.shutdown(wait=False)
+        return future
 
 
 @st.cache_resource(show_spinner=False)
@@ -104,13 +130,16 @@ def start_engine() -> Future:
     return _engine_future(*_key())
 
 
-def get_engine(wait: bool = True) -> tuple[Any, bool]:
-    """(engine, ready). With ``wait=False`` and the model still loading: (keyword-only engine, False).
+def get_engine(wait: bool | float = True) -> tuple[Any, bool]:
+    """(engine, ready). While the model is still loading after waiting ``wait`` seconds (``False``: none,
+    ``True``: as long as it takes): (keyword-only engine, False).
 
     The full engine is loaded once per server and shared by every session: treat it as read-only.
     """
     future = start_engine()
-    if wait or future.done():
+    if not isinstance(wait, bool) and wait > 0:
+        futures_wait([future], timeout=float(wait))
+    if wait is True or future.done():
         try:
             return future.result(), True
         except Exception:  # SearchEngine.open should never raise; never let the page die of it
