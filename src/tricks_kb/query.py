@@ -6,13 +6,17 @@ import re
 import threading
 import unicodedata
 
-from .keywords import MAX_QUERY_TOKENS, stem_words
+from .keywords import MAX_QUERY_TOKENS, identifier_parts, stem_words
 from .passages import Passage
 from .schema import Trick
 
 MAX_QUERY_CHARS = 512
 
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+# "X vs Y", "X versus Y", "X compared to Y", "X or Y?" (the last only when both sides are names)
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus|v\.|compared (?:to|with))\s+", re.IGNORECASE)
+_OR = re.compile(r"\s+or\s+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:should i use|which is better|what is better|is|use|try|compare)[:,]?\s+", re.IGNORECASE)
 _LEXICON: dict[str, int] | None = None
 _LEXICON_LOCK = threading.Lock()
 
@@ -86,25 +90,28 @@ class QueryReader:
         "lable" becomes "label", "warmpu" "warmup", but "seek", "explodes", "fine-tuning" or
         "interpolate" stay as they are.
         """
-        from rapidfuzz import fuzz, process
-
         words = text.split()
         changed = False
         out = []
         for w in words:
-            parts = _WORDS.findall(w.casefold())
-            core = "".join(parts)
-            if self.is_known(core) or all(self.is_known(p) for p in parts) or len(out) >= MAX_QUERY_TOKENS:
+            if len(out) >= MAX_QUERY_TOKENS:
                 out.append(w)
                 continue
-            best = None
-            for vocab, cutoff in ((self.name_vocab, 80), (self.text_vocab, 85)):
-                for cand, _, _ in process.extract(core, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
-                    if abs(len(cand) - len(core)) <= 2:
-                        best = cand
-                        break
-                if best:
-                    break
+            # identifiers are judged part by part: "lrScheduler", "warmpu_ratio" -> "warmup ratio"
+            parts = [p.casefold() for p in (identifier_parts(w) or _WORDS.findall(w))]
+            core = "".join(parts)
+            if self.is_known(core) or all(self.is_known(p) for p in parts):
+                out.append(w)
+                continue
+            if len(parts) > 1:
+                fixed = [p if self.is_known(p) else (self._closest(p) or p) for p in parts]
+                if fixed != parts:
+                    out.append(" ".join(fixed))
+                    changed = True
+                else:
+                    out.append(w)
+                continue
+            best = self._closest(core)
             if best is not None and best != core:
                 out.append(best)
                 changed = True
@@ -112,9 +119,43 @@ class QueryReader:
                 out.append(w)
         return " ".join(out) if changed else text
 
+    def _closest(self, word: str) -> str | None:
+        """The catalog word that ``word`` looks like a typo of (names and tags first), else None."""
+        from rapidfuzz import fuzz, process
+
+        for vocab, cutoff in ((self.name_vocab, 80), (self.text_vocab, 85)):
+            for cand, _, _ in process.extract(word, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
+                if abs(len(cand) - len(word)) <= 2:
+                    return cand
+        return None
+
     def named(self, text: str) -> str | None:
         """The trick whose whole name, alias or id the query is."""
         return self.exact.get(norm_name(text))
+
+    def side(self, text: str) -> str | None:
+        """The trick one side of a comparison names: the whole side, else its longest name inside."""
+        text = _LEADING.sub("", text.strip(" ?!.,:;")).strip()
+        tid = self.named(text)
+        if tid:
+            return tid
+        words = norm_name(text).split()
+        for n in range(min(6, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                label = " ".join(words[i:i + n])
+                if len(label) >= 3 and label in self.exact:
+                    return self.exact[label]
+        return None
+
+    def compared(self, text: str) -> list[str]:
+        """The two tricks a comparison names ("lion vs adamw", "AdamW or SGD?"), else []."""
+        parts = _VERSUS.split(text, maxsplit=1)
+        if len(parts) != 2:
+            parts = _OR.split(text, maxsplit=1) if text.rstrip().endswith("?") or len(text.split()) <= 6 else []
+        if len(parts) != 2:
+            return []
+        pair = [self.side(parts[0]), self.side(parts[1])]
+        return pair if pair[0] and pair[1] and pair[0] != pair[1] else []
 
     def mentioned(self, *queries: str) -> set[str]:
         """Tricks named in a longer query ("lion vs adamw"): whole names or aliases of 3+ characters."""

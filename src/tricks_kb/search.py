@@ -36,6 +36,7 @@ class Fusion:
     rrf_k: int = 60
     min_candidates: int = 200  # passages taken from each side at least
     mention_bonus: float = 0.15  # added to a trick whose name or alias appears whole in a longer query
+    floor: float = 0.0  # best passage cosine under which nothing is returned (0: off); see RELEVANCE_FLOOR
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Hit:
     matched: str
     matched_kind: str
     claim_index: int | None
+    answer: dict[str, Any] | None = None  # the claim that best answers the query: see ``answer_of``
+    verdict_reason_short: str = ""  # the verdict's reason, first sentence
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -72,6 +75,41 @@ class SearchResponse:
     notice: str | None = None
     corrected_query: str | None = None
     loosen: dict[str, int] = field(default_factory=dict)
+    below_floor: bool = False  # nothing in the catalog is close: ``hits`` is empty, ``suggestions`` the nearest
+    suggestions: list[str] = field(default_factory=list)  # ids of the nearest tricks when below the floor
+    compare: list[str] = field(default_factory=list)  # "X vs Y": the two ids, first in ``hits``
+
+
+@dataclass
+class _Ranked:
+    hits: list[Hit]
+    below_floor: bool = False
+    compare: list[str] = field(default_factory=list)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (up to the first '. ', '! ' or '? '), at most 240 characters."""
+    import re
+
+    text = " ".join(text.split())
+    m = re.search(r"(?<=[.!?])\s+(?=[A-Z(\"'])", text)
+    out = text[: m.start()] if m else text
+    return out if len(out) <= 240 else out[:237].rsplit(" ", 1)[0] + "..."
+
+
+def answer_of(trick: Trick, index: int | None, grades: list[str] | None = None) -> dict[str, Any] | None:
+    """The answer field of a hit: claim ``index`` (0-based; None: the best-graded claim, first on ties) as
+    ``{claim: 1-based number, statement, effect, grade, source: first source key}``."""
+    from .evidence import GRADES, grade_claims
+
+    if not trick.claims:
+        return None
+    grades = grades or [g.grade for g in grade_claims(trick)]
+    if index is None or not 0 <= index < len(trick.claims):
+        index = min(range(len(grades)), key=lambda i: (GRADES.index(grades[i]), i))
+    c = trick.claims[index]
+    return {"claim": index + 1, "statement": c.statement, "effect": c.effect.value, "grade": grades[index],
+            "source": c.sources[0]}
 
 
 class SearchEngine:
@@ -85,7 +123,7 @@ class SearchEngine:
                  notice: str | None = None, fusion: Fusion | None = None) -> None:
         import numpy as np
 
-        from .evidence import best_grade
+        from .evidence import best_grade, grade_claims
 
         self.tricks = tricks
         self.status = status
@@ -103,6 +141,7 @@ class SearchEngine:
         self._row = {tid: i for i, tid in enumerate(self.ids)}
         p_trick = np.array([self._row.get(p.entry_id, -1) for p in passages], dtype="int64")
         self._grades = {tid: best_grade(t) for tid, t in tricks.items()}
+        self._claim_grades = {tid: [g.grade for g in grade_claims(t)] for tid, t in tricks.items()}
         self.masks = FilterMasks(tricks, self.ids, self._grades)
         self._p_valid = p_trick >= 0
         self._p_row = np.maximum(p_trick, 0)
@@ -206,18 +245,23 @@ class SearchEngine:
             return self._browse(allowed)
         mode_used = "keyword" if self.embedder is None else mode
         corrected = self.correct(text)
-        hits = self._rank(text, corrected, k, allowed, mode_used)
+        ranked = self._rank(text, corrected, k, allowed, mode_used)
+        hits = ranked.hits
         loosen: dict[str, int] = {}
         if filters is not None and filters.active() and len(hits) < FEW_HITS:
             loosen = self._loosen(text, corrected, filters, mode_used)
-        return SearchResponse(hits=hits, mode=mode_used, notice=self.notice,
-                              corrected_query=corrected if corrected != text else None, loosen=loosen)
+        resp = SearchResponse(hits=hits, mode=mode_used, notice=self.notice,
+                              corrected_query=corrected if corrected != text else None, loosen=loosen,
+                              compare=ranked.compare)
+        if ranked.below_floor:
+            resp.hits, resp.below_floor, resp.suggestions = [], True, [h.id for h in hits[:3]]
+        return resp
 
-    def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str) -> list[Hit]:
+    def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str) -> _Ranked:
         pmask = None
         if allowed is not None:
             if not allowed.any():
-                return []
+                return _Ranked([])
             pmask = allowed[self._p_row] & self._p_valid
         n = max(self.fusion.min_candidates, 20 * k)
         # A "correction" can also turn a real word the catalog lacks into a wrong one ("interpolate" ->
@@ -228,17 +272,23 @@ class SearchEngine:
         sparse = self.keyword.search(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
         fused = self.fuse(dense, sparse, mode)
         best: dict[str, tuple[float, int | None]] = {}
+        claims: dict[str, tuple[float, int]] = {}  # best-scoring claim passage of each trick
         for pid, s in fused.items():
-            tid = self.passages[pid].entry_id
+            p = self.passages[pid]
+            tid = p.entry_id
             if tid in self.tricks and (tid not in best or s > best[tid][0]):
                 best[tid] = (s, pid)
+            if p.kind == "claim" and tid in self.tricks and (tid not in claims or s > claims[tid][0]):
+                claims[tid] = (s, pid)
         for tid in self.reader.mentioned(corrected, text):
             if tid in best and (allowed is None or allowed[self._row[tid]]):
                 best[tid] = (best[tid][0] + self.fusion.mention_bonus, best[tid][1])
         order = sorted(best, key=lambda t: (-best[t][0], t))
         exact = [t for t in dict.fromkeys(self.reader.named(q) for q in (text, corrected))
                  if t and (allowed is None or allowed[self._row[t]])]
-        for tid in reversed(exact):
+        pair = [t for t in self.reader.compared(corrected) if allowed is None or allowed[self._row[t]]]
+        pair = pair if len(pair) == 2 else []
+        for tid in reversed(exact or pair):
             if tid in order:
                 order.remove(tid)
             order.insert(0, tid)
@@ -247,21 +297,29 @@ class SearchEngine:
         top = order[:k]
         lead = max((best[t][0] for t in top), default=0.0)
         hits = []
+        firsts = len(exact or pair)
         for rank, tid in enumerate(top):
             s, pid = best[tid]
-            if rank < len(exact):  # exact name/alias matches: ranked first, scores stay decreasing
+            if rank < firsts:  # exact name/alias or compared names: ranked first, scores stay decreasing
                 s = lead + 1.0 - 0.01 * rank
-            hits.append(self._hit(tid, s, pid))
-        return hits
+            claim = claims.get(tid)
+            hits.append(self._hit(tid, s, pid, claim[1] if claim else None))
+        floor = self.fusion.floor
+        below = bool(floor and dense and not exact and not pair and max(dense.values()) < floor)
+        return _Ranked(hits, below_floor=below, compare=pair)
 
-    def _hit(self, tid: str, score: float, pid: int | None) -> Hit:
+    def _hit(self, tid: str, score: float, pid: int | None, claim_pid: int | None = None) -> Hit:
         t = self.tricks[tid]
         p = self.passages[pid] if pid is not None and 0 <= pid < len(self.passages) else None
         if p is None or p.entry_id != tid:
             p = Passage(tid, "entry", None, t.summary)
+        index = None
+        if claim_pid is not None and 0 <= claim_pid < len(self.passages):
+            index = self.passages[claim_pid].claim_index
         return Hit(id=tid, name=t.name, score=round(float(score), 6), verdict=t.verdict.value,
                    category=t.category.value, grade=self._grades[tid], summary=t.summary, matched=p.text,
-                   matched_kind=p.kind, claim_index=p.claim_index)
+                   matched_kind=p.kind, claim_index=p.claim_index, answer=answer_of(t, index, self._claim_grades[tid]),
+                   verdict_reason_short=first_sentence(t.verdict_reason))
 
     def _browse(self, allowed: Any) -> SearchResponse:
         import numpy as np
@@ -273,7 +331,7 @@ class SearchEngine:
     def _loosen(self, text: str, corrected: str, filters: Filters, mode: str) -> dict[str, int]:
         out = {}
         for name in filters.active():
-            n = len(self._rank(text, corrected, LOOSEN_PROBE, self.masks.allowed(filters.without(name)), mode))
+            n = len(self._rank(text, corrected, LOOSEN_PROBE, self.masks.allowed(filters.without(name)), mode).hits)
             if n:
                 out[name] = n
         return out
