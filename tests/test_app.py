@@ -277,3 +277,14 @@ def test_engine_load_takes_its_objects_out_of_the_collectors_sight(search_index)
         assert gc.get_freeze_count() > 100_000  # the model's modules and tensors, the catalog, the index
     finally:
         gc.unfreeze()
+
+
+def test_trick_page_names_its_origin_first(app_env):
+    at = run({"trick": "adamw"})
+    captions = [c.value for c in at.caption]
+    origin = next(i for i, c in enumerate(captions) if c.startswith("Introduced by:"))
+    assert "Loshchilov" in captions[origin] and "1711\\.05101" in captions[origin]  # markdown-escaped
+    sources = [m.value for m in at.markdown if m.value.startswith("- `")]
+    assert sources[0].startswith("- `loshchilov2019` **(introduced the trick)**"), sources[:2]
+    no_origin = run({"trick": "check-initial-loss"})
+    assert any(c.value == "Introduced by: not recorded" for c in no_origin.caption)

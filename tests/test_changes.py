@@ -106,3 +106,14 @@ def test_an_entry_that_became_invalid_is_reported(history: dict) -> None:
     (history["cat"] / "beta.yaml").write_text("id: beta\nname: [broken\n", encoding="utf-8")
     beta = next(c for c in compute_changes(history["cat"], "v1") if c.id == "beta")
     assert beta.status == "changed" and beta.fields[0].startswith("now invalid: TK001")
+
+
+def test_a_verdict_move_reports_why(history: dict, capsys) -> None:
+    found = {c.id: c for c in compute_changes(history["cat"], "v1")}
+    assert found["beta"].why == "One strong controlled study and a supporting ablation."
+    assert found["alpha"].why is None  # no move, no reason
+    assert main(["--catalog", str(history["cat"]), "changes", "--since", "v1", "--format", "markdown"]) == 0
+    md = capsys.readouterr().out
+    assert "*promising* → *folklore*. Why: One strong controlled study and a supporting ablation." in md
+    assert main(["--catalog", str(history["cat"]), "changes", "--since", "v1"]) == 0
+    assert "    why: One strong controlled study" in capsys.readouterr().out

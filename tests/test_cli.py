@@ -75,3 +75,14 @@ def test_light_commands_never_import_torch(argv: list[str]) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_show_names_the_origin_and_who_ran_each_study(catalog_dir, capsys: pytest.CaptureFixture) -> None:
+    assert main(["--catalog", str(catalog_dir), "show", "knowledge-distillation"]) == 0
+    out = capsys.readouterr().out
+    assert "introduced by: Hinton et al. (2015). Distilling the Knowledge in a Neural Network" in out
+    assert "proposers' own study: hinton2015 (the introducing source)" in out
+    # Müller et al. shares an author (Hinton) with the introducing paper: the name is matched after normalising
+    assert "muller2019 (shares an author with it)" in out
+    assert "independent of the proposers: beyer2022 has no author in common with 'hinton2015'" in out
+    assert "rated down for single-task (one task), proposer-run (run by the method's own proposers)" in out

@@ -12,7 +12,7 @@ import pytest
 
 from tricks_kb.catalog import load_catalog
 from tricks_kb.cli import main
-from tricks_kb.export import CSV_COLUMNS, bibtex_key, to_bibtex, to_csv, to_json
+from tricks_kb.export import CSV_COLUMNS, DERIVED_CLAIM_KEYS, DERIVED_TRICK_KEYS, bibtex_key, to_bibtex, to_csv, to_json
 from tricks_kb.schema import Source, Trick
 
 
@@ -41,8 +41,9 @@ def test_json_round_trips_into_the_model(tricks: list[Trick]) -> None:
     assert [r["id"] for r in records] == sorted(t.id for t in tricks)
     by_id = {t.id: t for t in tricks}
     for r in records:
-        graded = {k: v for k, v in r.items() if k != "best_grade"}
-        graded["claims"] = [{k: v for k, v in c.items() if k != "grade"} for c in graded["claims"]]
+        assert r["best_grade"] in {"A", "B", "C", "D"} and all(c["grade"] for c in r["claims"])
+        graded = {k: v for k, v in r.items() if k not in DERIVED_TRICK_KEYS}
+        graded["claims"] = [{k: v for k, v in c.items() if k not in DERIVED_CLAIM_KEYS} for c in graded["claims"]]
         again = Trick.model_validate_json(json.dumps(graded))
         assert again == by_id[r["id"]]
 
@@ -81,3 +82,14 @@ def test_cli_writes_each_format(tmp_path: Path, catalog_dir: Path, capsys) -> No
         assert main(["--catalog", str(catalog_dir), "export", "--format", fmt, "-o", str(out)]) == 0
         check(out.read_text(encoding="utf-8"))
     assert "wrote" in capsys.readouterr().err
+
+
+def test_exports_carry_the_origin(tricks: list[Trick]) -> None:
+    by_id = {r["id"]: r for r in json.loads(to_json(tricks))}
+    kd = by_id["knowledge-distillation"]
+    assert kd["introduced_by"] == "hinton2015" and kd["introduced_by_source"]["arxiv"] == "1503.02531"
+    assert "origin" in by_id["check-initial-loss"] and "introduced_by_source" not in by_id["check-initial-loss"]
+    assert all(isinstance(c["independent"], bool) for c in kd["claims"])
+    rows = list(csv.DictReader(io.StringIO(to_csv(tricks))))
+    assert {r["introduced_by"] for r in rows if r["trick_id"] == "knowledge-distillation"} == {"hinton2015"}
+    assert all(r["introduced_by"].startswith("origin: ") for r in rows if r["trick_id"] == "check-initial-loss")

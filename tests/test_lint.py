@@ -87,7 +87,7 @@ def test_alias_clash_with_another_entry(tmp_path: Path) -> None:
     assert "fixture-good" in errors[0].message and errors[0].line == 4
 
 
-@pytest.mark.parametrize("code", ["TK102", "TK103"])
+@pytest.mark.parametrize("code", ["TK102", "TK103", "TK104"])
 def test_warning_fixtures(code: str) -> None:
     path = next(WARN_DIR.glob(f"{code.lower()}-*.yaml"))
     problems, _ = validate([path], GOOD_DIR)

@@ -31,6 +31,7 @@ class Side:
     verdict: str | None = None
     data: dict[str, Any] | None = None
     invalid: str | None = None
+    verdict_reason: str | None = None
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Change:
     fields: list[str] = field(default_factory=list)
     verdict_from: str | None = None
     verdict_to: str | None = None
+    why: str | None = None  # the new verdict_reason, reported when the verdict moved
 
     @property
     def verdict_moved(self) -> bool:
@@ -89,7 +91,8 @@ def _parse(text: str, path: str) -> Side:
         return Side(name=raw_name if isinstance(raw_name, str) else None,
                     verdict=raw_verdict if isinstance(raw_verdict, str) else None,
                     data=loaded.data, invalid=f"{exc.error_count()} schema error(s)")
-    return Side(name=t.name, verdict=t.verdict.value, data=t.model_dump(mode="json"))
+    return Side(name=t.name, verdict=t.verdict.value, data=t.model_dump(mode="json"),
+                verdict_reason=" ".join(t.verdict_reason.split()))
 
 
 def _files_at(root: Path, rev: str, rel: str) -> dict[str, str]:
@@ -145,8 +148,11 @@ def compute_changes(catalog_dir: Path, since: str, until: str | None = None) -> 
                 fields = [f"now invalid: {new.invalid}", *fields]
             if not fields and not new.invalid:
                 continue  # only comments or layout changed
-            changes.append(Change(stem, "changed", new.name or old.name, fields or ["(layout or comments)"],
-                                  old.verdict, new.verdict))
+            change = Change(stem, "changed", new.name or old.name, fields or ["(layout or comments)"],
+                            old.verdict, new.verdict)
+            if change.verdict_moved:
+                change.why = new.verdict_reason
+            changes.append(change)
     order = {"added": 0, "changed": 1, "removed": 2}
     return sorted(changes, key=lambda c: (order[c.status], c.id))
 
@@ -161,6 +167,8 @@ def render_text(changes: list[Change], since: str) -> str:
             line += f"  ({', '.join(c.fields)})"
         if c.verdict_moved:
             line += f"  verdict: {c.verdict_from} -> {c.verdict_to}"
+            if c.why:
+                line += f"\n    why: {c.why}"
         elif c.status == "added" and c.verdict_to:
             line += f"  verdict: {c.verdict_to}"
         lines.append(line)
@@ -196,6 +204,7 @@ def render_markdown(changes: list[Change], since: str) -> str:
     section("Added", [f"- **{c.name or c.id}** (`{c.id}`), verdict *{c.verdict_to or 'invalid'}*"
                       for c in changes if c.status == "added"])
     section("Verdicts changed", [f"- **{c.name or c.id}** (`{c.id}`): *{c.verdict_from}* → *{c.verdict_to}*"
+                                 + (f". Why: {c.why}" if c.why else "")
                                  for c in changes if c.verdict_moved])
     section("Updated", [f"- **{c.name or c.id}** (`{c.id}`): {', '.join(c.fields)}"
                         for c in changes if c.status == "changed"])

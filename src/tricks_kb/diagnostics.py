@@ -49,9 +49,15 @@ _CODES = [
     Code("TK029", "unsupported-verdict", Severity.error, "The verdict is not supported by the graded claims."),
     Code("TK030", "duplicate-related", Severity.error, "The same related id is listed twice."),
     Code("TK031", "inconsistent-source", Severity.error, "One arXiv id or DOI is cited with a different title, year or first author elsewhere in the catalog."),
+    Code("TK032", "origin-missing", Severity.error, "Neither or both of introduced_by and origin, or introduced_by is not a source key."),
+    Code("TK033", "contested-one-sided", Severity.error, "A contested entry lacks a 'helps' claim or a 'hurts'/'no-effect' claim."),
+    Code("TK034", "debunked-uncontrolled", Severity.error, "A debunked entry cites no controlled evidence of no effect."),
+    Code("TK035", "source-key-clash", Severity.error, "One source key names two papers, or one paper has two keys, across the catalog."),
+    Code("TK036", "proposer-run-unmarked", Severity.error, "A comparison run only by the trick's proposers is not rated down 'proposer-run' (or says equal and unequal tuning)."),
     Code("TK101", "near-duplicate", Severity.warning, "The entry is very close to an existing one (aliases overlap or text is nearly the same)."),
     Code("TK102", "missing-schema-comment", Severity.warning, "The first line lacks the yaml-language-server schema comment."),
     Code("TK103", "stale-review", Severity.warning, "last_reviewed is more than two years old."),
+    Code("TK104", "unstable-url", Severity.warning, "A source URL can change under the citation (a branch name in a code-host link, 'stable' or 'latest' in a docs path)."),
 ]
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 

@@ -12,13 +12,20 @@ from typing import Any
 from .evidence import best_grade, grade_claims
 from .schema import Source, Trick
 
+# Keys trick_record adds to the entry's own fields (computed, not stored in the YAML).
+DERIVED_TRICK_KEYS = ("best_grade", "introduced_by_source")
+DERIVED_CLAIM_KEYS = ("grade", "independent")
+
 
 def trick_record(t: Trick) -> dict[str, Any]:
     """A JSON-ready dict of one trick, with each claim's grade added."""
     data = t.model_dump(mode="json", exclude_none=True)
     for claim, g in zip(data["claims"], grade_claims(t), strict=True):
         claim["grade"] = g.grade
+        claim["independent"] = g.independent
     data["best_grade"] = best_grade(t)
+    if t.introduced_by and t.introduced_by in t.sources:
+        data["introduced_by_source"] = t.sources[t.introduced_by].model_dump(mode="json", exclude_none=True)
     return data
 
 
@@ -28,7 +35,7 @@ def to_json(tricks: list[Trick]) -> str:
 
 
 CSV_COLUMNS = [
-    "trick_id", "trick_name", "category", "verdict", "claim_index", "statement", "effect", "evidence",
+    "trick_id", "trick_name", "category", "verdict", "introduced_by", "claim_index", "statement", "effect", "evidence",
     "grade", "metric", "value", "unit", "baseline", "task", "dataset", "model", "sources",
 ]
 
@@ -43,6 +50,7 @@ def to_csv(tricks: list[Trick]) -> str:
             m = c.magnitude
             w.writerow({
                 "trick_id": t.id, "trick_name": t.name, "category": t.category.value, "verdict": t.verdict.value,
+                "introduced_by": t.introduced_by or f"origin: {t.origin or ''}",
                 "claim_index": i, "statement": c.statement, "effect": c.effect.value, "evidence": c.evidence.value,
                 "grade": g.grade, "metric": m.metric if m else "", "value": m.value if m else "",
                 "unit": (m.unit or "") if m else "", "baseline": (m.baseline or "") if m else "",

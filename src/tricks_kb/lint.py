@@ -64,7 +64,7 @@ def _claim_sources_exist(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem
 
 @rule("sources-used", "TK025", "entry", "Every source is cited by at least one claim.")
 def _sources_used(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
-    cited = {k for c in t.claims for k in c.sources}
+    cited = {k for c in t.claims for k in c.sources} | ({t.introduced_by} if t.introduced_by else set())
     for key in t.sources:
         if key not in cited:
             yield e.loaded.problem(("sources", key), "TK025", f"source '{key}' is not cited by any claim",
@@ -284,3 +284,6 @@ def check_files(paths: list[Path] | None = None, catalog_dir: Path | None = None
     shown = {e.path for e, p in zip(catalog.entries, ordered, strict=True) if p.resolve() in target_keys}
     problems = [p for p in lint_catalog(catalog, today) if p.path in shown]
     return Checked(problems, len(targets), catalog, shown)
+
+
+from . import lint_rubric  # noqa: E402, F401  # registers the rubric v2 rules (TK032-TK036, TK104)

@@ -55,12 +55,29 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(" ".join(text.split()), width=100, initial_indent=indent, subsequent_indent=indent)
 
 
+def cite_short(s: Source) -> str:
+    """'Loshchilov & Hutter (2017). SGDR: ...' with an identifier."""
+    a = s.authors
+    who = a[0].split()[-1] if len(a) == 1 else (
+        f"{a[0].split()[-1]} & {a[1].split()[-1]}" if len(a) == 2 else f"{a[0].split()[-1]} et al.")
+    ident = f"arXiv:{s.arxiv}" if s.arxiv else (f"doi:{s.doi}" if s.doi else (s.url or ""))
+    return f"{who} ({s.year}). {s.title}. {ident}".strip()
+
+
+def origin_text(t: Trick) -> str:
+    """Where the trick comes from: the introducing source, or the documented reason there is none."""
+    if t.introduced_by and t.introduced_by in t.sources:
+        return f"{cite_short(t.sources[t.introduced_by])} [{t.introduced_by}]"
+    return f"no single source: {t.origin}" if t.origin else "not recorded"
+
+
 def show_text(t: Trick) -> str:
     """The whole entry, readable, with each claim's grade and the reasoning behind it."""
     out = [f"{t.name}  [{t.id}]", f"category: {t.category.value}   verdict: {t.verdict.value}   "
            f"best grade: {best_grade(t)}"]
     if t.aliases:
         out.append("aliases: " + ", ".join(t.aliases))
+    out.append("introduced by: " + origin_text(t))
     out += ["", "Summary", _wrap(t.summary)]
     if t.symptoms:
         out += ["", "Reach for it when"] + [_wrap("- " + x) for x in t.symptoms]

@@ -102,6 +102,7 @@ class RateDown(StrEnum):
     unequal_tuning = "unequal-tuning"
     indirect = "indirect"
     inconsistent = "inconsistent"
+    proposer_run = "proposer-run"
 
 
 class SourceKind(StrEnum):
@@ -209,6 +210,11 @@ class Claim(_Strict):
     rate_down: list[RateDownF] = Field(
         default_factory=list, description="Reasons to lower certainty (docs/evidence.md)."
     )
+    equal_tuning: bool | None = Field(
+        None,
+        description="True when the study shows its baselines were tuned with the same effort as the method; "
+        "'proposer-run' is then not applied (say so in the statement).",
+    )
     sources: list[Annotated[str, StringConstraints(pattern=SOURCE_KEY_PATTERN)]] = Field(
         min_length=1, description="Keys into this entry's sources."
     )
@@ -271,6 +277,14 @@ class Trick(_Strict):
     claims: list[Claim] = Field(min_length=1, description="What is claimed, with evidence.")
     sources: dict[Annotated[str, StringConstraints(pattern=SOURCE_KEY_PATTERN)], Source] = Field(
         min_length=1, description="Sources keyed by a short key such as loshchilov2019."
+    )
+    introduced_by: Annotated[str, StringConstraints(pattern=SOURCE_KEY_PATTERN)] | None = Field(
+        None, description="Key of the source that introduced the trick (one of `sources`); "
+        "exactly one of introduced_by and origin is required."
+    )
+    origin: Short | None = Field(
+        None, description="Why there is no single introducing source, e.g. 'folklore practice, no single "
+        "origin'; exactly one of introduced_by and origin is required."
     )
     verdict: VerdictF = Field(description="Overall status; must be supported by the claims.")
     verdict_reason: Text = Field(description="Why this verdict, in a few sentences.")

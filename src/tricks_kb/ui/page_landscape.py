@@ -16,7 +16,7 @@ ENCODING_NOTE = (
     "**How to read it.** Each point is a trick. Left to right is *how strong* its best evidence is: the points "
     "of its strongest claim under the grading rubric (design of the study, rated up for replication and "
     "breadth, down for one seed, weak baselines and the like), with the grade bands D, C, B, A shaded. Bottom "
-    "to top is *how much* independent evidence there is: sources with distinct first authors. Top right is "
+    "to top is *how much* independent evidence there is: groups of sources that share no author. Top right is "
     "well known; the bottom left is folklore. Colour is the category (what part of training the trick "
     "changes) and shape the catalog's verdict. Points are nudged apart slightly so ties stay visible; hover "
     "for details and click a point to open its page. Position is used for the two quantities you compare "

@@ -10,7 +10,7 @@ import streamlit as st
 from ..catalog import close_ids, resolve_id
 from ..evidence import best_grade, grade_claims
 from ..export import source_bibtex, trick_record
-from ..render import source_links
+from ..render import origin_text, source_links
 from ..schema import Trick
 from . import nav
 from .resources import get_tricks
@@ -87,11 +87,14 @@ def _related(t: Trick, tricks: dict[str, Trick]) -> None:
 
 def _sources(t: Trick) -> None:
     st.subheader("Sources")
-    for key, s in t.sources.items():
+    keys = sorted(t.sources, key=lambda k: k != t.introduced_by)  # the introducing source first
+    for key in keys:
+        s = t.sources[key]
+        first = " **(introduced the trick)**" if key == t.introduced_by else ""
         authors = ", ".join(s.authors[:6]) + (" et al." if len(s.authors) > 6 else "")
         links = " · ".join(md_link(label, url) for label, url in source_links(s))
         venue = f" {escape_md(s.venue)}." if s.venue else ""
-        st.markdown(f"- `{key}` {escape_md(authors)} ({s.year}). *{escape_md(s.title)}*.{venue} "
+        st.markdown(f"- `{key}`{first} {escape_md(authors)} ({s.year}). *{escape_md(s.title)}*.{venue} "
                     f"{links}")
     st.markdown("**BibTeX** (copy button at the top right of the block)")
     st.code("\n\n".join(source_bibtex(s) for s in t.sources.values()), language="bibtex", wrap_lines=True)
@@ -103,6 +106,7 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
     badges(t.verdict.value, best_grade(t), t.category.value)
     if t.aliases:
         st.caption("Also known as: " + escape_md(", ".join(t.aliases)))
+    st.caption("Introduced by: " + escape_md(origin_text(t)))
     st.markdown(escape_md_block(t.summary))
     if t.symptoms:
         st.markdown("**Reach for it when:** " + "; ".join(escape_md(x) for x in t.symptoms))

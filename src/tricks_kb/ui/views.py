@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ..evidence import best_grade, first_author_surname, grade_claims, supported_verdicts
+from ..evidence import author_groups, best_grade, grade_claims, supported_verdicts
 from ..render import grade_text, magnitude_text, setting_text, source_label
 from ..schema import Category, Trick, Verdict
 
@@ -117,9 +117,9 @@ def _jitter(trick_id: str, axis: str, width: float) -> float:
     return (digest[0] / 255 - 0.5) * width
 
 
-def distinct_first_authors(t: Trick) -> int:
-    """Number of the trick's sources with distinct first authors (independent groups, roughly)."""
-    return len({first_author_surname(s) for s in t.sources.values()} - {""})
+def independent_source_groups(t: Trick) -> int:
+    """Number of author groups among the trick's sources (no shared author between groups; docs/evidence.md)."""
+    return len(author_groups(list(t.sources), t.sources, t.introduced_by))
 
 
 def landscape_rows(tricks: dict[str, Trick]) -> list[dict[str, Any]]:
@@ -128,7 +128,7 @@ def landscape_rows(tricks: dict[str, Trick]) -> list[dict[str, Any]]:
     for t in tricks.values():
         grades = grade_claims(t)
         points = max((g.points for g in grades), default=0)
-        indep = distinct_first_authors(t)
+        indep = independent_source_groups(t)
         rows.append({
             "id": t.id,
             "name": t.name,
