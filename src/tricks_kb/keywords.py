@@ -13,11 +13,15 @@ from .passages import Passage
 
 MAX_QUERY_TOKENS = 64
 WORD_PATTERN = r"(?u)\b\w\w+\b"
-TOKENIZER_VERSION = 1  # bump when tokenize() changes in a way the settings below do not show
+TOKENIZER_VERSION = 2  # bump when tokenize() changes in a way the settings below do not show
+IDENTIFIERS = "split"  # snake_case and camelCase words also give their parts (recorded in the manifest)
 
 _STEMMER: Any = None
 _STOP: set[str] = set()
 _WORD = re.compile(WORD_PATTERN)
+_CAMEL = re.compile(r"[a-z][A-Z][a-z]")  # lower, upper, lower: "lrScheduler", "BatchNorm"; not "LoRA", "AdamW"
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_PART = re.compile(r"[^\W_]+")
 
 
 def _stemmer() -> Any:
@@ -38,19 +42,42 @@ def stem_words(words: list[str]) -> list[str]:
     return stemmer.stemWords(words) if stemmer else list(words)
 
 
+def identifier_parts(word: str) -> list[str]:
+    """The words inside an identifier: ``total_grad_norm`` -> total, grad, norm; ``lrScheduler`` -> lr,
+    Scheduler; ``BatchNorm`` -> Batch, Norm. Names like ``LoRA`` or ``AdamW`` are not split ([] when
+    nothing splits). Dotted keys (``optim.betas``) are split by the word pattern already."""
+    parts = []
+    for piece in _PART.findall(word):
+        parts.extend(_CAMEL_PART.findall(piece) if _CAMEL.search(piece) else [piece])
+    return parts if len(parts) > 1 else []
+
+
+def split_identifiers(text: str) -> list[str]:
+    """Words of ``text`` (original case), each identifier followed by its parts (see ``identifier_parts``)."""
+    out = []
+    for w in _WORD.findall(text):
+        out.append(w)
+        out.extend(p for p in identifier_parts(w) if len(p) >= 2)
+    return out
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without English stop words, stemmed: the same for passages and queries."""
+    """Lower-case word tokens without English stop words, stemmed: the same for passages and queries.
+
+    An identifier keeps its whole form and adds its parts, so ``warmup_ratio`` in a pasted config
+    matches "warmup" in an entry, and "batchnorm" still matches ``BatchNorm``.
+    """
     if not _STOP:
         from bm25s.stopwords import STOPWORDS_EN
 
         _STOP.update(STOPWORDS_EN)
-    return stem_words([w for w in _WORD.findall(text.lower()) if w not in _STOP])
+    return stem_words([w for w in (x.lower() for x in split_identifiers(text)) if w not in _STOP])
 
 
 def tokenizer_settings() -> dict[str, Any]:
     """What ``tokenize`` does, as recorded in the manifest (a different value means a stale index)."""
     return {"version": TOKENIZER_VERSION, "pattern": WORD_PATTERN, "lowercase": True,
-            "stopwords": "bm25s-en", "stemmer": "snowball-english" if _stemmer() else "none"}
+            "stopwords": "bm25s-en", "identifiers": IDENTIFIERS, "stemmer": "snowball-english" if _stemmer() else "none"}
 
 
 def build_bm25(passages: list[Passage]) -> Any:

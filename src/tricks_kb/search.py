@@ -36,7 +36,10 @@ class Fusion:
     rrf_k: int = 60
     min_candidates: int = 200  # passages taken from each side at least
     mention_bonus: float = 0.15  # added to a trick whose name or alias appears whole in a longer query
-    floor: float = 0.0  # best passage cosine under which nothing is returned (0: off); see RELEVANCE_FLOOR
+    second_weight: float = 0.4  # share of a trick's second-best passage score added to its best
+    grade_bonus: float = 0.0  # evidence-aware order: added per grade step above D of a trick's best claim
+    established_bonus: float = 0.0  # an entry-level prior for tricks with the verdict "established"
+    floor: float = 0.30  # best passage cosine under which nothing is returned (0: off; docs/benchmarks.md)
 
 
 @dataclass
@@ -273,16 +276,29 @@ class SearchEngine:
         fused = self.fuse(dense, sparse, mode)
         best: dict[str, tuple[float, int | None]] = {}
         claims: dict[str, tuple[float, int]] = {}  # best-scoring claim passage of each trick
+        second: dict[str, float] = {}
         for pid, s in fused.items():
             p = self.passages[pid]
             tid = p.entry_id
             if tid in self.tricks and (tid not in best or s > best[tid][0]):
+                if tid in best:
+                    second[tid] = best[tid][0]
                 best[tid] = (s, pid)
+            elif tid in self.tricks and s > second.get(tid, 0.0):
+                second[tid] = s
             if p.kind == "claim" and tid in self.tricks and (tid not in claims or s > claims[tid][0]):
                 claims[tid] = (s, pid)
         for tid in self.reader.mentioned(corrected, text):
             if tid in best and (allowed is None or allowed[self._row[tid]]):
                 best[tid] = (best[tid][0] + self.fusion.mention_bonus, best[tid][1])
+        if self.fusion.second_weight:
+            for tid, v in second.items():
+                best[tid] = (best[tid][0] + self.fusion.second_weight * v, best[tid][1])
+        if self.fusion.grade_bonus or self.fusion.established_bonus:
+            gb, eb = self.fusion.grade_bonus, self.fusion.established_bonus
+            for tid, (sc, pid) in best.items():
+                prior = gb * (3 - "ABCD".index(self._grades[tid])) + eb * (self.tricks[tid].verdict == "established")
+                best[tid] = (sc + prior, pid)
         order = sorted(best, key=lambda t: (-best[t][0], t))
         exact = [t for t in dict.fromkeys(self.reader.named(q) for q in (text, corrected))
                  if t and (allowed is None or allowed[self._row[t]])]
