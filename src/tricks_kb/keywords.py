@@ -11,7 +11,8 @@ from typing import Any
 
 from .passages import Passage
 
-MAX_QUERY_TOKENS = 64
+MAX_QUERY_TOKENS = 64  # words of a query that are corrected
+MAX_KEYWORD_TOKENS = 512  # tokens of a (pasted) query that BM25 scores
 WORD_PATTERN = r"(?u)\b\w\w+\b"
 TOKENIZER_VERSION = 2  # bump when tokenize() changes in a way the settings below do not show
 IDENTIFIERS = "split"  # snake_case and camelCase words also give their parts (recorded in the manifest)
@@ -128,7 +129,7 @@ class KeywordSearcher:
         """Scores of the best ``n`` passages (only those in ``pmask`` when given), zero scores left out."""
         import numpy as np
 
-        toks = [t for t in tokenize(text)[:MAX_QUERY_TOKENS] if t in self.bm25.vocab_dict]
+        toks = [t for t in tokenize(text)[:MAX_KEYWORD_TOKENS] if t in self.bm25.vocab_dict]
         if not toks or not self.n_passages:
             return {}
         scores = self.bm25.get_scores(toks)

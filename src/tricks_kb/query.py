@@ -11,6 +11,9 @@ from .passages import Passage
 from .schema import Trick
 
 MAX_QUERY_CHARS = 512
+MAX_PASTE_CHARS = 4096  # a pasted issue (title, paragraph, log lines) is read this far; see ``chunks``
+CHUNK_CHARS = 400  # text past the first MAX_QUERY_CHARS is embedded in pieces this long (the model reads ~256 tokens)
+MAX_CHUNKS = 8
 
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 # "X vs Y", "X versus Y", "X compared to Y", "X or Y?" (the last only when both sides are names)
@@ -21,20 +24,35 @@ _LEXICON: dict[str, int] | None = None
 _LEXICON_LOCK = threading.Lock()
 
 
-def clean_query(query: object) -> str:
-    """Printable, single-spaced text, clipped at a word boundary to MAX_QUERY_CHARS."""
+def clean_query(query: object, limit: int = MAX_QUERY_CHARS) -> str:
+    """Printable, single-spaced text, clipped at a word boundary to ``limit`` characters."""
     if not isinstance(query, str):
         query = "" if query is None else str(query)
-    query = query[: MAX_QUERY_CHARS * 8]
+    query = query[: max(limit, MAX_QUERY_CHARS) * 8]
     out = []
     for ch in query:
         cat = unicodedata.category(ch)
         out.append(" " if cat[0] in "CZ" else ch)
     text = " ".join("".join(out).split())
-    if len(text) > MAX_QUERY_CHARS:
-        cut = text[:MAX_QUERY_CHARS]
+    if len(text) > limit:
+        cut = text[:limit]
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return text
+
+
+def chunks(text: str, head: str) -> list[str]:
+    """Pieces of a long pasted ``text`` beyond its first ``head`` (the clipped query), each about CHUNK_CHARS
+    long and cut at spaces, at most MAX_CHUNKS: the dense side embeds each and keeps a passage's best score,
+    so a log line or paragraph past the model's limit still counts."""
+    rest = text[len(head):].strip()
+    out = []
+    while rest and len(out) < MAX_CHUNKS:
+        cut = rest[:CHUNK_CHARS]
+        if len(rest) > CHUNK_CHARS and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        out.append(cut)
+        rest = rest[len(cut):].strip()
+    return out
 
 
 def english_lexicon() -> dict[str, int]:

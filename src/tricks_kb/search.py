@@ -19,7 +19,7 @@ from typing import Any
 from .filters import FilterMasks, Filters
 from .keywords import KeywordSearcher
 from .passages import Passage
-from .query import QueryReader, clean_query
+from .query import MAX_PASTE_CHARS, QueryReader, chunks, clean_query
 from .schema import Trick
 
 FEW_HITS = 3  # fewer hits than this with filters on: count the results without each filter
@@ -248,7 +248,8 @@ class SearchEngine:
             return self._browse(allowed)
         mode_used = "keyword" if self.embedder is None else mode
         corrected = self.correct(text)
-        ranked = self._rank(text, corrected, k, allowed, mode_used)
+        full = clean_query(query, MAX_PASTE_CHARS) if len(text) >= 400 else text
+        ranked = self._rank(text, corrected, k, allowed, mode_used, extra=chunks(full, text))
         hits = ranked.hits
         loosen: dict[str, int] = {}
         if filters is not None and filters.active() and len(hits) < FEW_HITS:
@@ -260,7 +261,9 @@ class SearchEngine:
             resp.hits, resp.below_floor, resp.suggestions = [], True, [h.id for h in hits[:3]]
         return resp
 
-    def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str) -> _Ranked:
+    def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str,
+              extra: list[str] | None = None) -> _Ranked:
+        """Rank for the query; ``extra``: pieces of a long paste past the clipped ``text`` (both sides use them)."""
         pmask = None
         if allowed is not None:
             if not allowed.any():
@@ -269,9 +272,9 @@ class SearchEngine:
         n = max(self.fusion.min_candidates, 20 * k)
         # A "correction" can also turn a real word the catalog lacks into a wrong one ("interpolate" ->
         # "iterate"): the dense side scores both texts and keeps each passage's better score.
-        texts = (corrected,) if corrected == text else (text, corrected)
+        texts = ((corrected,) if corrected == text else (text, corrected)) + tuple(extra or ())
         dense = self.dense.search(texts, pmask, n) if self.dense and mode in ("hybrid", "dense") else {}
-        lexical_q = corrected if corrected == text else f"{corrected} {text}"
+        lexical_q = (corrected if corrected == text else f"{corrected} {text}") + "".join(f" {c}" for c in extra or ())
         sparse = self.keyword.search(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
         fused = self.fuse(dense, sparse, mode)
         best: dict[str, tuple[float, int | None]] = {}
@@ -322,6 +325,8 @@ class SearchEngine:
             hits.append(self._hit(tid, s, pid, claim[1] if claim else None))
         floor = self.fusion.floor
         below = bool(floor and dense and not exact and not pair and max(dense.values()) < floor)
+        if below and pmask is not None:  # the floor judges the query against the whole catalog, not the filter
+            below = max(self.dense.search(texts, None, 1).values(), default=0.0) < floor
         return _Ranked(hits, below_floor=below, compare=pair)
 
     def _hit(self, tid: str, score: float, pid: int | None, claim_pid: int | None = None) -> Hit:
