@@ -165,15 +165,17 @@ class QueryReader:
                     return self.exact[label]
         return None
 
-    def compared(self, text: str) -> list[str]:
-        """The two tricks a comparison names ("lion vs adamw", "AdamW or SGD?"), else []."""
+    def comparison(self, text: str) -> tuple[str, str, bool] | None:
+        """The two sides of "X vs Y" / "X versus Y" / "X compared to Y" (third item True) or of a short
+        "X or Y?" (False: only names count there, "or" is common in questions), else None."""
         parts = _VERSUS.split(text, maxsplit=1)
-        if len(parts) != 2:
-            parts = _OR.split(text, maxsplit=1) if text.rstrip().endswith("?") or len(text.split()) <= 6 else []
-        if len(parts) != 2:
-            return []
-        pair = [self.side(parts[0]), self.side(parts[1])]
-        return pair if pair[0] and pair[1] and pair[0] != pair[1] else []
+        if len(parts) == 2:
+            return parts[0], parts[1], True
+        if text.rstrip().endswith("?") or len(text.split()) <= 6:
+            parts = _OR.split(text, maxsplit=1)
+            if len(parts) == 2:
+                return parts[0], parts[1], False
+        return None
 
     def mentioned(self, *queries: str) -> set[str]:
         """Tricks named in a longer query ("lion vs adamw"): whole names or aliases of 3+ characters."""

@@ -305,7 +305,7 @@ class SearchEngine:
         order = sorted(best, key=lambda t: (-best[t][0], t))
         exact = [t for t in dict.fromkeys(self.reader.named(q) for q in (text, corrected))
                  if t and (allowed is None or allowed[self._row[t]])]
-        pair = [t for t in self.reader.compared(corrected) if allowed is None or allowed[self._row[t]]]
+        pair = [t for t in self._compared(corrected, mode) if allowed is None or allowed[self._row[t]]]
         pair = pair if len(pair) == 2 else []
         for tid in reversed(exact or pair):
             if tid in order:
@@ -328,6 +328,20 @@ class SearchEngine:
         if below and pmask is not None:  # the floor judges the query against the whole catalog, not the filter
             below = max(self.dense.search(texts, None, 1).values(), default=0.0) < floor
         return _Ranked(hits, below_floor=below, compare=pair)
+
+    def _compared(self, text: str, mode: str) -> list[str]:
+        """The two tricks of a comparison: each side by name, or (for "vs") by its own best hit."""
+        sides = self.reader.comparison(text)
+        if not sides:
+            return []
+        pair = []
+        for side in sides[:2]:
+            tid = self.reader.side(side)
+            if tid is None and sides[2] and side.strip():
+                top = self._rank(side, side, 1, None, mode).hits
+                tid = top[0].id if top else None
+            pair.append(tid)
+        return pair if pair[0] and pair[1] and pair[0] != pair[1] else []
 
     def _hit(self, tid: str, score: float, pid: int | None, claim_pid: int | None = None) -> Hit:
         t = self.tricks[tid]
