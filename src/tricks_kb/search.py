@@ -36,7 +36,7 @@ class Fusion:
     rrf_k: int = 60
     min_candidates: int = 200  # passages taken from each side at least
     mention_bonus: float = 0.15  # added to a trick whose name or alias appears whole in a longer query
-    second_weight: float = 0.4  # share of a trick's second-best passage score added to its best
+    second_weight: float = 0.2  # share of a trick's second-best passage score added to its best
     grade_bonus: float = 0.0  # evidence-aware order: added per grade step above D of a trick's best claim
     established_bonus: float = 0.0  # an entry-level prior for tricks with the verdict "established"
     floor: float = 0.30  # best passage cosine under which nothing is returned (0: off; docs/benchmarks.md)
