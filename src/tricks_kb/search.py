@@ -144,6 +144,7 @@ class SearchEngine:
         self._row = {tid: i for i, tid in enumerate(self.ids)}
         p_trick = np.array([self._row.get(p.entry_id, -1) for p in passages], dtype="int64")
         self._grades = {tid: best_grade(t) for tid, t in tricks.items()}
+        self._reasons = {tid: first_sentence(t.verdict_reason) for tid, t in tricks.items()}
         self._claim_grades = {tid: [g.grade for g in grade_claims(t)] for tid, t in tricks.items()}
         self.masks = FilterMasks(tricks, self.ids, self._grades)
         self._p_valid = p_trick >= 0
@@ -330,7 +331,7 @@ class SearchEngine:
         return _Ranked(hits, below_floor=below, compare=pair)
 
     def _compared(self, text: str, mode: str) -> list[str]:
-        """The two tricks of a comparison: each side by name, or (for "vs") by its own best hit."""
+        """The two tricks of a comparison: each side by name, or (for "vs") by its own best keyword hit."""
         sides = self.reader.comparison(text)
         if not sides:
             return []
@@ -338,7 +339,7 @@ class SearchEngine:
         for side in sides[:2]:
             tid = self.reader.side(side)
             if tid is None and sides[2] and side.strip():
-                top = self._rank(side, side, 1, None, mode).hits
+                top = self._rank(side, side, 1, None, "bm25").hits  # keyword side only: no second embedding
                 tid = top[0].id if top else None
             pair.append(tid)
         return pair if pair[0] and pair[1] and pair[0] != pair[1] else []
@@ -354,7 +355,7 @@ class SearchEngine:
         return Hit(id=tid, name=t.name, score=round(float(score), 6), verdict=t.verdict.value,
                    category=t.category.value, grade=self._grades[tid], summary=t.summary, matched=p.text,
                    matched_kind=p.kind, claim_index=p.claim_index, answer=answer_of(t, index, self._claim_grades[tid]),
-                   verdict_reason_short=first_sentence(t.verdict_reason))
+                   verdict_reason_short=self._reasons[tid])
 
     def _browse(self, allowed: Any) -> SearchResponse:
         import numpy as np
