@@ -313,9 +313,25 @@ def _add_search(sub: argparse._SubParsersAction) -> None:
     add_search(sub)
 
 
+# --- mcp / site (handlers in cli_integrations.py) ---------------------------------------
+
+
+def _add_mcp(sub: argparse._SubParsersAction) -> None:
+    from .cli_integrations import add_mcp
+
+    add_mcp(sub)
+
+
+def _add_site(sub: argparse._SubParsersAction) -> None:
+    from .cli_integrations import add_site
+
+    add_site(sub)
+
+
 # --- main ------------------------------------------------------------------------------
 
-ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_build, _add_search]
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_build, _add_search,
+          _add_mcp, _add_site]
 
 
 def build_parser() -> argparse.ArgumentParser:

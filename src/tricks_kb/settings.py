@@ -3,7 +3,8 @@
 Folders: ``$TRICKS_KB_CATALOG`` / ``$TRICKS_KB_INDEX`` win; otherwise the project is
 ``$TRICKS_KB_HOME``, else the current directory or its git root when it holds ``tricks/`` (so a
 command run inside another clone works on that clone, not on the checkout this package happens to be
-installed from), else that installed checkout, else the current directory. Threads: batch work (builds, batches of texts) uses ``OMP_NUM_THREADS`` (default
+installed from), else that installed checkout, else the catalog, index and rubric bundled in an installed
+wheel (``tricks_kb/data``), else the current directory. Threads: batch work (builds, batches of texts) uses ``OMP_NUM_THREADS`` (default
 2, at most the CPU count); a query embeds with ``$TRICKS_KB_QUERY_THREADS`` threads (default 1).
 """
 
@@ -30,6 +31,12 @@ def _installed_checkout() -> Path | None:
     return here if (here / "tricks").is_dir() else None
 
 
+def _bundled() -> Path | None:
+    """``tricks_kb/data`` of an installed wheel (tricks/, index/, docs/evidence.md, schema/)."""
+    here = Path(__file__).resolve().parent / "data"
+    return here if (here / "tricks").is_dir() else None
+
+
 def _cwd_project() -> Path | None:
     """The current directory, or its git root, when it holds a ``tricks/`` folder."""
     cwd = Path.cwd()
@@ -44,7 +51,7 @@ def _cwd_project() -> Path | None:
 def repo_root() -> Path:
     """The project folder (see the module docstring for the order)."""
     home = _env(HOME_ENV)
-    return (Path(home) if home else None) or _cwd_project() or _installed_checkout() or Path.cwd()
+    return (Path(home) if home else None) or _cwd_project() or _installed_checkout() or _bundled() or Path.cwd()
 
 
 def catalog_dir() -> Path:
