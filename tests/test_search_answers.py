@@ -10,7 +10,7 @@ import sys
 from tricks_kb.query import clean_query
 from tricks_kb.search import first_sentence
 
-GIBBERISH = ["qwzx plorb vintashk", "how do I bake sourdough bread", "best pizza in naples"]
+GIBBERISH = ["qwzx plorb vintashk", "asdkjh qwe zxcv", "how do I bake sourdough bread", "best pizza in naples"]
 
 
 def _cli(search_index, *args):

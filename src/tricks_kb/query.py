@@ -100,6 +100,13 @@ class QueryReader:
         return (len(word) < 4 or word.isdigit() or word in self._known
                 or stem_words([word])[0] in self._known_stems or word in english_lexicon())
 
+    def has_known_word(self, text: str) -> bool:
+        """Some word of ``text`` is English or the catalog's (any form), or a number: not pure gibberish."""
+        words = [p.casefold() for w in text.split() for p in (identifier_parts(w) or _WORDS.findall(w))]
+        return any(w.isdigit() or (len(w) >= 2 and (w in self._known or w in english_lexicon()
+                                                     or stem_words([w])[0] in self._known_stems))
+                   for w in words)
+
     def correct(self, text: str) -> str:
         """Replace misspelt query words with the closest catalog word (rapidfuzz).
 

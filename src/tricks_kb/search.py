@@ -325,7 +325,8 @@ class SearchEngine:
             claim = claims.get(tid)
             hits.append(self._hit(tid, s, pid, claim[1] if claim else None))
         floor = self.fusion.floor
-        below = bool(floor and dense and not exact and not pair and max(dense.values()) < floor)
+        below = bool(floor and dense and not exact and not pair
+                     and (max(dense.values()) < floor or not self.reader.has_known_word(corrected)))
         if below and pmask is not None:  # the floor judges the query against the whole catalog, not the filter
             below = max(self.dense.search(texts, None, 1).values(), default=0.0) < floor
         return _Ranked(hits, below_floor=below, compare=pair)
