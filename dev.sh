@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine:
-#   ./dev.sh app    set up .venv and serve the app on http://localhost:8501
+#   ./dev.sh app    set up .venv and serve the app on http://localhost:8501 (localhost only; --expose HOST)
 #   ./dev.sh test   set up .venv (and chromium if missing) and run every check and test
 # Other commands: ./dev.sh setup | ./dev.sh cli ARGS...
 set -euo pipefail
@@ -40,6 +40,9 @@ setup() {
     "$VENV/bin/python" -m pip install --quiet --no-deps -e .
     echo "$want" > "$stamp"
   fi
+  # The model's ONNX export for torch-free queries, in ~/.cache/tricks-kb (or $TRICKS_KB_CACHE); a quick
+  # check when it is already there. Without it, searches still work through torch, only slower to start.
+  "$VENV/bin/python" -m tricks_kb.embed_onnx || echo "warning: no ONNX export; queries will use torch" >&2
 }
 
 ensure_chromium() {
@@ -59,9 +62,18 @@ case "$cmd" in
   setup)
     setup ;;
   app)
+    # Binds localhost only (.streamlit/config.toml). To serve other machines:
+    #   ./dev.sh app --expose HOSTNAME   (listens on every interface, accepts only Host: HOSTNAME or localhost)
     setup
     if [ ! -f index/manifest.json ]; then "$VENV/bin/tricks-kb" build; fi
-    exec "$VENV/bin/streamlit" run app.py "$@" ;;  # server flags: .streamlit/config.toml
+    extra=()
+    if [ "${1:-}" = "--expose" ]; then
+      [ -n "${2:-}" ] || { echo "error: --expose needs the host name clients use, e.g. --expose kb.example.org" >&2; exit 2; }
+      extra=(--server.address 0.0.0.0 --server.allowedHosts localhost --server.allowedHosts 127.0.0.1
+             --server.allowedHosts "$2")
+      shift 2
+    fi
+    exec "$VENV/bin/python" -m tricks_kb.ui.serve serve.py "${extra[@]}" "$@" ;;  # other server flags: .streamlit/config.toml
   test)
     setup
     ensure_chromium

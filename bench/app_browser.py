@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/app_browser.py [--index DIR] [--catalog DIR] [--rounds 40]
 
-Starts ``streamlit run app.py`` (the house flags) on a free port, opens ``/?q=warmup`` in Debian's
-chromium as soon as the server is healthy, and times until the first result card is drawn. Then types
+Starts the app server (``tricks_kb.testing.start_server``, as ``./dev.sh app`` does) on a free port, opens
+``/?q=warmup`` in Debian's chromium as soon as the server is healthy, and times until the first result
+card is drawn, which search mode drew it (hybrid, or keyword while the model loads), and until hybrid
+results are drawn; then the server's resident memory and whether it mapped torch. Then types
 queries into the search box and times each round trip: Enter -> the new results appear (the
 results caption names the new query) and Enter -> the rerun has finished (every card drawn).
 Prints a markdown section.
@@ -26,6 +28,16 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
 
 CARD = "[data-testid='stMain'] [data-testid='stPageLink']"
+# The search mode named by the results caption ("... results for “q” (hybrid search, 12 ms) ...").
+MODE_JS = """() => { const m = [...document.querySelectorAll("[data-testid='stCaptionContainer']")]
+  .map(e => e.innerText.match(/\\((\\w+) search, /)).find(x => x); return m ? m[1] : null; }"""
+
+
+def server_memory(pid: int) -> tuple[float, bool]:
+    """(resident MiB, torch mapped) of the server process, from /proc."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS:"))) / 1024
+    return rss, "libtorch" in Path(f"/proc/{pid}/maps").read_text()
 WATCH_JS = """(q) => {
   window.__tkEnter = undefined; window.__tkDrawn = undefined; window.__tkDone = undefined;
   document.addEventListener('keydown', e => { if (e.key === 'Enter') window.__tkEnter = performance.now(); },
@@ -62,9 +74,10 @@ def main() -> int:
             page.goto(server.url + "/?q=warmup")
             page.wait_for_selector(CARD, timeout=120_000)
             t_first = time.monotonic() - t0
-            page.get_by_text("Semantic search is still loading").wait_for(state="detached", timeout=120_000)
-            page.wait_for_selector(CARD, timeout=120_000)
+            first_mode = page.evaluate(MODE_JS)
+            page.wait_for_function(f"() => ({MODE_JS})() === 'hybrid'", timeout=120_000, polling="raf")
             t_hybrid = time.monotonic() - t0
+            rss_start, torch_mapped = server_memory(server.proc.pid)
             page.wait_for_function("document.querySelector(\"[data-testid='stApp']\").dataset.testScriptState"
                                    " === 'notRunning'", timeout=120_000)
             box = page.get_by_role("textbox", name="Search")
@@ -95,6 +108,7 @@ def main() -> int:
             page2.wait_for_selector(CARD, timeout=60_000)
             t_second = time.monotonic() - t2
             status = "index STALE" if page.locator(".st-key-index-banner").count() else "index ok"
+            rss_end, _ = server_memory(server.proc.pid)
             load = os.getloadavg()
         finally:
             server.stop()
@@ -105,9 +119,11 @@ def main() -> int:
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '2')}.\n")
     print("| measure | value |\n|---|---|")
     print(f"| server start -> /_stcore/health ok | {t_health:.2f} s |")
-    print(f"| server start -> first result card drawn (`/?q=warmup`; keyword results while the model loads) "
-          f"| {t_first:.2f} s |")
-    print(f"| server start -> hybrid results drawn (model and index loaded in the background) | {t_hybrid:.2f} s |")
+    print(f"| server start -> first result card drawn (`/?q=warmup`), drawn by | {t_first:.2f} s, {first_mode} "
+          "search |")
+    print(f"| server start -> hybrid results drawn | {t_hybrid:.2f} s |")
+    print(f"| server memory (RSS) at the first hybrid results / after the queries | {rss_start:.0f} MiB / "
+          f"{rss_end:.0f} MiB (torch {'loaded' if torch_mapped else 'not loaded'}) |")
     print(f"| new browser tab -> app shell / first result card (model cached) | {t_second_shell:.2f} s / "
           f"{t_second:.2f} s |")
     print(f"| query round trip, Enter -> results drawn, timed in the page ({args.rounds} queries) | "

@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 
 from tricks_kb.catalog import close_ids, resolve_id
 from tricks_kb.ui.text import (
+    WORD_JOINER,
     clean,
     escape_md,
     escape_md_block,
@@ -25,7 +26,9 @@ from tricks_kb.ui.views import landscape_rows, verdict_counts
 MD = MarkdownIt("commonmark")  # html allowed, like a permissive renderer: escaping alone must make it safe
 PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
             "![i](https://e.org/i.png)", ":red[x]", "$x^2$", "**b**", "_i_", "# h", "- li", "1. li", "> q",
-            "`code`", "&lt;b&gt;", "<https://e.org>", "\\*", "|a|b|", "~~s~~", "<!-- c -->", "\u202e", "😀"]
+            "`code`", "&lt;b&gt;", "<https://e.org>", "\\*", "|a|b|", "~~s~~", "<!-- c -->", "\u202e", "😀",
+            "https://evil.example/x", "www.evil.example", "HTTP://EVIL.EXAMPLE", "user@evil.example",
+            "(www.evil.example/login)", "wwww.evil.example"]
 texts = st.one_of(st.text(max_size=200), st.lists(st.sampled_from(PAYLOADS), max_size=6).map(" ".join),
                   st.lists(st.one_of(st.sampled_from(PAYLOADS), st.text(max_size=20)), max_size=6).map("".join))
 
@@ -34,7 +37,33 @@ def rendered_text(markdown: str) -> tuple[str, set[str]]:
     """(plain text, tag names) of the HTML that CommonMark makes of ``markdown``."""
     out = MD.render(markdown)
     tags = set(re.findall(r"<\s*/?\s*([a-zA-Z0-9]+)", out))
-    return html.unescape(re.sub(r"<[^>]*>", "", out)).strip(), tags
+    # The WORD JOINERs that defuse auto-links are invisible; clean() drops any in the input itself.
+    return html.unescape(re.sub(r"<[^>]*>", "", out)).replace(WORD_JOINER, "").strip(), tags
+
+
+# The patterns of Streamlit's markdown auto-linking (remark-gfm autolink literal, as in its bundled JS),
+# run on text after escapes are resolved; the e-mail one without its lookbehind (a stricter test).
+GFM_URL = re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.I | re.ASCII)
+GFM_EMAIL = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)", re.ASCII)
+
+
+def _text_nodes(markdown: str) -> list[str]:
+    return [html.unescape(t) for t in re.split(r"<[^>]*>", MD.render(markdown))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.text(max_size=20))
+def test_no_bare_url_can_become_a_link(text, query):
+    for md in (escape_md(text), highlight_md(text, query), escape_md_block(text)):
+        for node in _text_nodes(md):
+            assert not GFM_URL.search(node) and not GFM_EMAIL.search(node), (text, node)
+
+
+def test_known_autolink_shapes_are_defused():
+    for bare in ("https://evil.example/login", "see www.evil.example now", "mail a@b.example", "Http://x.y"):
+        nodes = _text_nodes(escape_md(bare))
+        assert not any(GFM_URL.search(n) or GFM_EMAIL.search(n) for n in nodes), nodes
+        assert "".join(nodes).replace(WORD_JOINER, "").strip() == bare
 
 
 @settings(max_examples=300, deadline=None)

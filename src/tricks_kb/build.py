@@ -20,6 +20,7 @@ from .index import (
     os_message,
     pause_point,
     read_manifest,
+    refuse_foreign_folder,
     write_index,
 )
 from .passages import catalog_passages, content_hash
@@ -64,8 +65,12 @@ def _progress(total: int) -> Any:
 def build(tricks: dict[str, Trick], index_dir: Path | None = None, model: str | None = None,
           force: bool = False, skipped: list[str] | None = None) -> BuildReport:
     """Embed the valid entries (reusing unchanged vectors) and write the index atomically."""
-    index_dir = Path(index_dir or settings.index_dir())
+    # Build beside the real folder: with index/ a symlink to another file system, a temp folder next to
+    # the link could not be renamed into it ("Invalid cross-device link").
+    index_dir = Path(index_dir or settings.index_dir()).resolve()
+    refuse_foreign_folder(index_dir)
     with build_lock(index_dir):
+        refuse_foreign_folder(index_dir)
         return _build(tricks, index_dir, model, force, skipped)
 
 

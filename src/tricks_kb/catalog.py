@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import difflib
-import re
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from .diagnostics import Problem
+from .diagnostics import Problem, clip
+from .hygiene import fold
 from .lint_schema import problems_from_validation
-from .loader import Loaded, load_file
+from .loader import Loaded, file_kind, load_file
 from .schema import Trick
 from .settings import catalog_dir
 
@@ -19,8 +21,12 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/trick.schema.json"
 
 
 def norm_label(text: str) -> str:
-    """A name, alias or title compared ignoring case, spaces and punctuation ('Warm-up' == 'warm up')."""
-    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
+    """A name, alias or title as compared: case, punctuation and look-alike letters folded.
+
+    'Warm-up' == 'warm up'; a Cyrillic 'е' equals the Latin 'e' (TR39 skeleton, see hygiene.py);
+    names in any script are kept, so they are compared too.
+    """
+    return fold(text)
 
 
 @dataclass
@@ -87,14 +93,21 @@ def resolve_id(wanted: str, tricks: dict[str, Trick]) -> str | None:
     return None
 
 
-def discover(paths: list[Path] | None = None) -> list[Path]:
-    """Expand folders to their *.yaml files; default is the catalog folder."""
+def discover(paths: list[Path] | None = None, root: Path | None = None) -> list[Path]:
+    """Expand folders to the files they hold; default is the catalog folder.
+
+    The catalog folder ``root`` (every folder when ``root`` is None) yields everything in it, so that
+    ``load_entry`` accepts or flags each file; other folders yield their YAML-looking files
+    (any case of .yaml or .yml), leaving notes and fixtures' tables alone.
+    """
     if not paths:
-        paths = [catalog_dir()]
+        paths = [root or catalog_dir()]
+    strict_dir = root.resolve() if root is not None else None
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file()))
+            strict = strict_dir is None or p.resolve() == strict_dir
+            found.extend(sorted(q for q in p.iterdir() if strict or q.suffix.lower() in (".yaml", ".yml")))
         else:
             found.append(p)
     seen: set[Path] = set()
@@ -108,16 +121,44 @@ def discover(paths: list[Path] | None = None) -> list[Path]:
 
 
 def display_path(p: Path) -> str:
-    """Path as shown in messages: relative to the cwd when possible."""
+    """Path as shown in messages: relative to the cwd when possible (a symlink is shown as itself)."""
+    absolute = Path(os.path.abspath(p))
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path(os.path.abspath(Path.cwd()))))
     except ValueError:
         return str(p)
+
+
+def file_problem(path: Path, shown: str) -> Problem | None:
+    """TK042/TK043 for a path that is not a readable entry file; None when it may be loaded."""
+    if path.is_symlink():
+        target, folder = path.resolve(), path.parent.resolve()
+        if not target.is_relative_to(folder):
+            return Problem(shown, 1, 1, "TK043", f"symlink pointing outside its folder (to {clip(target, 120)})",
+                           "copy the entry into the catalog instead of linking to it; the target is not read")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = stat.S_IFREG  # missing or unreadable: the loader reports why
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return Problem(shown, 1, 1, "TK043", f"it is {file_kind(mode)}, not a regular file",
+                       "entries are plain files; remove it or replace it with a .yaml file")
+    if path.is_dir():
+        return Problem(shown, 1, 1, "TK042", "a folder inside the catalog folder; entries are files",
+                       "move it out of the catalog folder")
+    if path.suffix != ".yaml":
+        hint = (f"rename it to {path.stem}.yaml" if path.suffix.lower() in (".yaml", ".yml")
+                else "entries are <id>.yaml files; move other files out of the catalog folder")
+        return Problem(shown, 1, 1, "TK042", f"'{clip(path.name)}' is not an entry file: its name does not end in .yaml", hint)
+    return None
 
 
 def load_entry(path: Path) -> Entry:
     """Load one file and validate it against the entry model."""
     shown = display_path(path)
+    refused = file_problem(path, shown)
+    if refused is not None:
+        return Entry(path=shown, loaded=Loaded(path=shown, problems=[refused]), problems=[refused])
     loaded = load_file(path, shown)
     entry = Entry(path=shown, loaded=loaded, problems=list(loaded.problems))
     if loaded.problems or not isinstance(loaded.data, dict):

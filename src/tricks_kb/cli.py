@@ -150,7 +150,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     render = {"json": export.to_json, "csv": export.to_csv, "bibtex": export.to_bibtex}[args.format]
     text = render(list(tricks.values()))
     if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
+        from .output import write_file
+
+        write_file(args.output, text)
         print(f"wrote {args.output} ({len(tricks)} tricks)", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -201,8 +203,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2) + "\n"
     target = repo_root() / "schema" / "trick.schema.json"
     if args.write:
+        from .output import write_file
+
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        write_file(target, text)
         print(f"wrote {target}")
         return 0
     if args.check:
@@ -230,7 +234,7 @@ def _add_schema(sub: argparse._SubParsersAction) -> None:
 
 def cmd_fmt(args: argparse.Namespace) -> int:
     """Rewrite entries in canonical form, or with --check list those that would change."""
-    from .catalog import discover, display_path
+    from .catalog import discover, display_path, file_problem
     from .fmt import FormatError, format_file
 
     paths = [Path(p) for p in args.paths] or [_catalog_dir(args)]
@@ -238,7 +242,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    files = discover(paths)
+    files = [f for f in discover(paths, _catalog_dir(args)) if file_problem(f, str(f)) is None]  # validate flags the rest
     changed, failed = [], 0
     for f in files:
         try:
@@ -298,6 +302,15 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_changes)
 
 
+# --- check (handler in cli_check.py) --------------------------------------------------
+
+
+def _add_check(sub: argparse._SubParsersAction) -> None:
+    from .cli_check import add_check
+
+    add_check(sub)
+
+
 # --- build / search (handlers in cli_search.py) ----------------------------------------
 
 
@@ -330,7 +343,7 @@ def _add_site(sub: argparse._SubParsersAction) -> None:
 
 # --- main ------------------------------------------------------------------------------
 
-ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_build, _add_search,
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_check, _add_build, _add_search,
           _add_mcp, _add_site]
 
 
@@ -346,18 +359,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    """Entry point of the console script: every print goes through one sanitiser, every write error is one line."""
+    from .output import OutputError, SafeStream, silence
+
+    real_out, real_err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(real_out, "standard output"), SafeStream(real_err, "standard error")
     try:
-        return int(args.func(args) or 0)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:
+            sys.stdout.flush()
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
+    except OutputError as exc:
+        silence(real_out)
+        _say_error(real_err, str(exc))
+        return 1
+    except OSError as exc:  # a write the handler did not expect to fail
+        from .output import describe
+
+        _say_error(real_err, describe(exc, exc.filename or "the output"))
+        return 1
+    finally:
+        sys.stdout, sys.stderr = real_out, real_err
+
+
+def _say_error(stream, message: str) -> None:
+    from .output import sanitize
+
+    try:
+        stream.write(f"error: {sanitize(message)}\n")
+        stream.flush()
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

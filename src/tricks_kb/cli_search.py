@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+MAX_BATCH_BYTES = 4 * 2**20  # one query per line; a batch file larger than this is a mistake
+
 
 def _catalog_dir(args: argparse.Namespace) -> Path:
     from .settings import catalog_dir
@@ -160,16 +162,40 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 2
     lines: list[str] = []
     if args.batch is not None:
+        from .loader import FileRefused, read_regular_file
+
         try:
-            raw = sys.stdin.buffer.read() if args.batch == "-" else Path(args.batch).read_bytes()
+            if args.batch == "-":
+                raw = sys.stdin.buffer.read(MAX_BATCH_BYTES + 1)
+                if len(raw) > MAX_BATCH_BYTES:
+                    raise FileRefused("TK005", f"standard input is larger than the {MAX_BATCH_BYTES}-byte limit")
+            else:
+                raw = read_regular_file(args.batch, MAX_BATCH_BYTES)
+        except FileRefused as exc:
+            print(f"error: cannot read {args.batch}: {exc.message}", file=sys.stderr)
+            print("hint: --batch takes a text file with one query per line, at most "
+                  f"{MAX_BATCH_BYTES // 2**20} MiB", file=sys.stderr)
+            return 2
         except OSError as exc:
             print(f"error: cannot read {args.batch}: {exc.strerror or exc}", file=sys.stderr)
             return 2
         lines = raw.decode("utf-8", errors="replace").splitlines()
     t0 = time.perf_counter()
-    engine = SearchEngine.load(index_dir=_index_dir(args), catalog_dir=_catalog_dir(args), model=args.model)
+    preload = None
+    if args.mode != "bm25":
+        from .embed import preload_embedder
+
+        preload = preload_embedder(args.model)  # overlaps the model load with the catalog and index load below
+    try:
+        engine = SearchEngine.load(index_dir=_index_dir(args), catalog_dir=_catalog_dir(args), model=args.model,
+                                   dense=args.mode != "bm25")
+    finally:
+        if preload is not None:  # exiting while onnxruntime builds a session in that thread aborts the process
+            preload.join()
     if engine.notice:
         print(f"note: {engine.notice}", file=sys.stderr)
+    if getattr(engine.embedder, "notice", None):
+        print(f"note: {engine.embedder.notice}", file=sys.stderr)
     if args.mode == "dense" and engine.embedder is None:
         print("error: dense search needs a usable index and model (see the note above)", file=sys.stderr)
         return 1

@@ -54,12 +54,33 @@ _CODES = [
     Code("TK034", "debunked-uncontrolled", Severity.error, "A debunked entry cites no controlled evidence of no effect."),
     Code("TK035", "source-key-clash", Severity.error, "One source key names two papers, or one paper has two keys, across the catalog."),
     Code("TK036", "proposer-run-unmarked", Severity.error, "A comparison run only by the trick's proposers is not rated down 'proposer-run' (or says equal and unequal tuning)."),
+    Code("TK040", "yaml-version-ambiguous", Severity.error, "A plain value that YAML 1.1 and YAML 1.2 read differently (no, on, 010, 0755, 1:30, 1e-8): quote text, write numbers in plain decimal."),
+    Code("TK041", "hidden-character", Severity.error, "A control character, a bidi control or line separator anywhere, or an invisible character (zero-width, soft hyphen) in an id, name, alias, tag, key or URL."),
+    Code("TK042", "not-an-entry-file", Severity.error, "A file or folder in the catalog folder that is not an entry: entries are <id>.yaml."),
+    Code("TK043", "unsafe-file", Severity.error, "A path that is not a regular file (FIFO, device, socket), or a symlink that points outside its folder."),
+    Code("TK044", "repeated-citation", Severity.error, "A claim cites the same source key more than once."),
+    Code("TK045", "relation-cycle", Severity.error, "part-of (or generalizes) links that go round in a circle: A part of B, B part of A."),
+    Code("TK050", "detect-unknown-claim", Severity.error, "A detect block or finding rule cites a claim number the entry does not have."),
+    Code("TK051", "detect-impossible-condition", Severity.error, "A detect signal or rule condition can never hold (crossing bounds, empty list)."),
+    Code("TK052", "detect-unknown-trick", Severity.error, "A finding rule refers to a trick id that is not in the catalog, so it never fires."),
+    Code("TK053", "detect-duplicate-rule", Severity.error, "Two finding rules of one entry share a name."),
     Code("TK101", "near-duplicate", Severity.warning, "The entry is very close to an existing one (aliases overlap or text is nearly the same)."),
     Code("TK102", "missing-schema-comment", Severity.warning, "The first line lacks the yaml-language-server schema comment."),
     Code("TK103", "stale-review", Severity.warning, "last_reviewed is more than two years old."),
     Code("TK104", "unstable-url", Severity.warning, "A source URL can change under the citation (a branch name in a code-host link, 'stable' or 'latest' in a docs path)."),
 ]
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+MAX_MESSAGE = 400
+
+
+def clip(value: object, limit: int = 60) -> str:
+    """``value`` as text of at most ``limit`` characters, saying how long the original was."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,12 @@ class Problem:
     code: str
     message: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        # No message may echo an unbounded value (a 200,000-character summary is one short line).
+        object.__setattr__(self, "message", clip(self.message, MAX_MESSAGE))
+        if self.hint is not None:
+            object.__setattr__(self, "hint", clip(self.hint, MAX_MESSAGE))
 
     @property
     def severity(self) -> Severity:

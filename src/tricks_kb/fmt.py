@@ -19,13 +19,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from .catalog import SCHEMA_COMMENT
-from .loader import load_text
+from .loader import FileRefused, load_text, read_regular_file
+from .output import OutputError, write_file
 from .schema import AppliesTo, Claim, Magnitude, Related, Setting, Source, Trick
 
 QUOTED_FIELDS = ("arxiv", "doi")
 WIDTH = 100  # plain, quoted and folded (>-) scalars are re-wrapped at this column; literal (|) keep their lines
 # Problems that make a file unsafe to rewrite: it is not the plain YAML the loader accepts.
-_UNSAFE_CODES = {"TK001", "TK002", "TK003", "TK004", "TK005", "TK006", "TK007", "TK012", "TK013"}
+_UNSAFE_CODES = {"TK001", "TK002", "TK003", "TK004", "TK005", "TK006", "TK007", "TK012", "TK013", "TK040", "TK041",
+                 "TK042", "TK043"}
 _BARE_TOKEN = re.compile(r"[^\s#,\]}]+")
 
 
@@ -244,7 +246,9 @@ def format_text(text: str, path: str = "<text>") -> str:
 def format_file(path: Path, write: bool = True) -> FormatResult:
     """Format one file; write it back when it changed and ``write`` is true."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path).decode("utf-8")
+    except FileRefused as exc:
+        raise FormatError(f"{path}: {exc.message}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: cannot read: {exc}") from None
     if not text.strip():
@@ -252,5 +256,8 @@ def format_file(path: Path, write: bool = True) -> FormatResult:
     new = format_text(text, str(path))
     changed = new != text
     if changed and write:
-        path.write_text(new, encoding="utf-8")
+        try:
+            write_file(path, new)
+        except OutputError as exc:
+            raise FormatError(str(exc)) from None
     return FormatResult(path=path, changed=changed, text=new)

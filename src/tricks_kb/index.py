@@ -26,28 +26,27 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__, settings
 from .keywords import build_bm25, load_bm25, tokenizer_settings
+from .manifest import (  # noqa: F401  # re-exported: the index's public names
+    FORMAT,
+    INDEX_FILE_NAME,
+    MANIFEST,
+    IndexError_,
+    _load_json,
+    _sha256_file,
+    _sha256_tree,
+    read_manifest,
+)
 from .passages import Passage, content_hash
 from .schema import Trick
 
-FORMAT = 1
 PASSAGE_FORMAT = 1  # bump when passages.py changes what text an entry produces
-MANIFEST = "manifest.json"
 TMP_PREFIX = "index.tmp-"
-
-
-class IndexError_(RuntimeError):
-    """The index cannot be used; ``status`` says why and the message says how to fix it."""
-
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class BuildError(RuntimeError):
@@ -71,14 +70,6 @@ def schema_hash() -> str:
     return hashlib.sha256(json.dumps(json_schema(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def pause_point(stage: str) -> None:
     """Test seam: when $TRICKS_KB_BUILD_PAUSE_AT names this stage, announce it and wait to be killed."""
     if settings.build_pause_at() == stage:
@@ -87,38 +78,6 @@ def pause_point(stage: str) -> None:
 
 
 # --- manifest and check ---------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _parse_json(path: str, stamp: tuple[int, int]) -> Any:
-    """Parsed JSON, cached while the file's mtime and size are unchanged (callers must not mutate it)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def _load_json(path: Path) -> Any:
-    st = path.stat()
-    return _parse_json(str(path), (st.st_mtime_ns, st.st_size))
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """Read and sanity-check manifest.json; raise IndexError_ with status missing/corrupt."""
-    path = index_dir / MANIFEST
-    if not path.is_file():
-        raise IndexError_("missing", f"no search index at {index_dir}: run `tricks-kb build`")
-    try:
-        data = _load_json(path)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexError_("corrupt", f"{path} is unreadable ({exc}): run `tricks-kb build`") from exc
-    need = ("format", "model", "passage_count", "entries", "passages", "files")
-    if not isinstance(data, dict) or any(k not in data for k in need):
-        raise IndexError_("corrupt", f"{path} is incomplete or not a manifest: run `tricks-kb build`")
-    if data["format"] != FORMAT:
-        raise IndexError_("stale", f"{path} has format {data['format']}, this version writes {FORMAT}: "
-                                   "run `tricks-kb build`")
-    if not isinstance(data["passages"], list) or len(data["passages"]) != data["passage_count"]:
-        raise IndexError_("corrupt", f"{path} lists {len(data['passages'])} passages but says "
-                                     f"{data['passage_count']}: run `tricks-kb build`")
-    return data
 
 
 @dataclass
@@ -172,11 +131,20 @@ def check(index_dir: Path, tricks: dict[str, Trick]) -> CheckResult:
         manifest = read_manifest(index_dir)
     except IndexError_ as exc:
         return CheckResult(problem=str(exc))
+    from .manifest import span_problem
+
     res = check_against(manifest, tricks)
-    for key in ("faiss", "bm25"):
-        name = manifest["files"].get(key)
-        if not name or not (index_dir / name).exists():
-            res.problem = f"index file for {key} ({name}) is missing from {index_dir}: run `tricks-kb build`"
+    files = manifest["files"]
+    spans = span_problem(manifest)
+    if spans:
+        res.problem = f"{index_dir / MANIFEST} is corrupt ({spans}): run `tricks-kb build`"
+        return res
+    for key, digest in (("faiss", _sha256_file), ("bm25", _sha256_tree)):
+        path = index_dir / files[key]
+        if not path.exists():
+            res.problem = f"index file for {key} ({files[key]}) is missing from {index_dir}: run `tricks-kb build`"
+        elif digest(path) != files[key + "_sha256"]:
+            res.problem = f"{path} does not match its checksum (corrupt): run `tricks-kb build`"
     return res
 
 
@@ -202,7 +170,7 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     bpath = index_dir / str(files.get("bm25", ""))
     if not fpath.is_file() or not bpath.is_dir():
         raise IndexError_("corrupt", f"index files named by {index_dir / MANIFEST} are missing: run `tricks-kb build`")
-    if verify and files.get("faiss_sha256") and _sha256_file(fpath) != files["faiss_sha256"]:
+    if verify and _sha256_file(fpath) != files["faiss_sha256"]:
         raise IndexError_("corrupt", f"{fpath} does not match its checksum (truncated or modified): "
                                      "run `tricks-kb build`")
     import faiss
@@ -227,6 +195,14 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     if n_docs != manifest["passage_count"]:
         raise IndexError_("corrupt", f"{bpath} holds {n_docs} documents but the manifest lists "
                                      f"{manifest['passage_count']} passages: run `tricks-kb build`")
+    from .manifest import span_problem
+
+    spans = span_problem(manifest)
+    if spans:
+        raise IndexError_("corrupt", f"{index_dir / MANIFEST} is corrupt ({spans}): run `tricks-kb build`")
+    if verify and _sha256_tree(bpath) != files["bm25_sha256"]:
+        raise IndexError_("corrupt", f"{bpath} does not match its checksum (files replaced or modified): "
+                                     "run `tricks-kb build`")
     try:
         passages = [Passage.from_dict(p) for p in manifest["passages"]]
     except (KeyError, TypeError, ValueError) as exc:
@@ -235,6 +211,22 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
 
 
 # --- writing --------------------------------------------------------------------------
+
+
+def refuse_foreign_folder(index_dir: Path) -> None:
+    """BuildError unless ``index_dir`` is missing, empty, or holds only index files (nothing else is touched)."""
+    if not index_dir.exists() and not index_dir.is_symlink():
+        return
+    if not index_dir.is_dir():
+        raise BuildError(f"{index_dir} is not a folder: choose another place for the index with --index")
+    try:
+        foreign = sorted(p.name for p in index_dir.iterdir() if not INDEX_FILE_NAME.match(p.name))
+    except OSError as exc:
+        raise BuildError(os_message(exc, index_dir)) from exc
+    if foreign:
+        shown = ", ".join(repr(n[:60]) for n in foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise BuildError(f"{index_dir} is not a search index (it holds {shown}); nothing was written or deleted. "
+                         "Give --index an empty or new folder, or the folder of an existing index")
 
 
 def clean_leftovers(index_dir: Path) -> None:
@@ -252,7 +244,7 @@ def clean_leftovers(index_dir: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         return
     for p in index_dir.glob("*"):
-        if (p.name.startswith("vectors-") or p.name.startswith("bm25-")) and p.name not in keep:
+        if INDEX_FILE_NAME.match(p.name) and p.name != MANIFEST and p.name not in keep:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
@@ -272,6 +264,17 @@ def _write_faiss(index: Any, path: Path) -> None:
     import faiss
 
     faiss.write_index(index, str(path))
+
+
+def _faiss_write_error(exc: RuntimeError, path: Path) -> OSError:
+    """faiss reports a failed write as RuntimeError with C++ text: the OSError it stands for."""
+    text = str(exc)
+    for needle, code in (("No space left", errno.ENOSPC), ("Disk quota", errno.EDQUOT),
+                         ("Read-only file system", errno.EROFS), ("Permission denied", errno.EACCES)):
+        if needle in text:
+            return OSError(code, os.strerror(code), str(path))
+    first = text.strip().splitlines()[-1][:200] if text.strip() else "faiss could not write the file"
+    return OSError(errno.EIO, first, str(path))
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -310,7 +313,11 @@ def write_index(index_dir: Path, passages: list[Passage], vectors, model: dict[s
         pause_point("tmp-created")
         from .vectors import make_faiss
 
-        _write_faiss(make_faiss(vectors), tmp / faiss_name)
+        vector_index = make_faiss(vectors)
+        try:
+            _write_faiss(vector_index, tmp / faiss_name)
+        except RuntimeError as exc:  # a full disk reaches us as RuntimeError from faiss's C++ writer
+            raise _faiss_write_error(exc, tmp / faiss_name) from exc
         pause_point("faiss-written")
         retriever = build_bm25(passages)
         retriever.save(str(tmp / bm25_name), show_progress=False)
@@ -328,7 +335,8 @@ def write_index(index_dir: Path, passages: list[Passage], vectors, model: dict[s
             "passage_count": len(passages),
             "schema": schema_hash(),
             "versions": _versions(),
-            "files": {"faiss": faiss_name, "faiss_sha256": _sha256_file(tmp / faiss_name), "bm25": bm25_name},
+            "files": {"faiss": faiss_name, "faiss_sha256": _sha256_file(tmp / faiss_name), "bm25": bm25_name,
+                      "bm25_sha256": _sha256_tree(tmp / bm25_name)},
             "entries": {tid: {"hash": h, "passages": spans.get(tid, [0, 0])} for tid, h in sorted(entries.items())},
             "passages": [p.to_dict() for p in passages],
         }

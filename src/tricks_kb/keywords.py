@@ -7,6 +7,9 @@ built with another tokenizer is reported stale instead of loading as "ok".
 from __future__ import annotations
 
 import re
+import sys
+import threading
+from types import ModuleType
 from typing import Any
 
 from .passages import Passage
@@ -23,6 +26,39 @@ _WORD = re.compile(WORD_PATTERN)
 _CAMEL = re.compile(r"[a-z][A-Z][a-z]")  # lower, upper, lower: "lrScheduler", "BatchNorm"; not "LoRA", "AdamW"
 _CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _PART = re.compile(r"[^\W_]+")
+
+# bm25s imports numba and scipy whenever they are installed, and tqdm.auto (which imports asyncio and ssl):
+# 0.3-0.6 s of a one-shot `tricks-kb search`. This project builds and scores with bm25s's default numpy
+# backends and never shows its progress bars, which need none of them; bm25s guards each of these imports
+# itself, so hiding them while it is first imported gives the same scores (tests/test_fast_start.py).
+_UNUSED_BY_BM25S = ("numba", "scipy", "tqdm")
+
+
+class _HideFrom:
+    """A meta-path finder that makes ``import <name>`` fail, only in one thread (others import as usual)."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.thread = threading.get_ident()
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if threading.get_ident() == self.thread and fullname.split(".")[0] in self.names:
+            raise ImportError(f"{fullname} is not used by tricks-kb's bm25s backends")
+        return None
+
+
+def _bm25s() -> ModuleType:
+    """The bm25s module, imported (the first time) with numba, scipy and tqdm hidden from it."""
+    mod = sys.modules.get("bm25s")
+    if mod is not None:
+        return mod
+    hide = _HideFrom(tuple(n for n in _UNUSED_BY_BM25S if n not in sys.modules))
+    sys.meta_path.insert(0, hide)
+    try:
+        import bm25s as mod
+    finally:
+        sys.meta_path.remove(hide)
+    return mod
 
 
 def _stemmer() -> Any:
@@ -69,6 +105,7 @@ def tokenize(text: str) -> list[str]:
     matches "warmup" in an entry, and "batchnorm" still matches ``BatchNorm``.
     """
     if not _STOP:
+        _bm25s()
         from bm25s.stopwords import STOPWORDS_EN
 
         _STOP.update(STOPWORDS_EN)
@@ -85,8 +122,7 @@ def build_bm25(passages: list[Passage]) -> Any:
     """A bm25s index over the passages, documents in passage order."""
     import warnings
 
-    import bm25s
-
+    bm25s = _bm25s()
     corpus = [tokenize(p.text) for p in passages]
     retriever = bm25s.BM25()
     with warnings.catch_warnings():
@@ -97,7 +133,7 @@ def build_bm25(passages: list[Passage]) -> Any:
 
 
 def _as_tokenized(corpus: list[list[str]]) -> Any:
-    import bm25s
+    bm25s = _bm25s()
 
     vocab: dict[str, int] = {"": 0}
     ids = []
@@ -113,9 +149,7 @@ def _as_tokenized(corpus: list[list[str]]) -> Any:
 
 def load_bm25(path: str) -> Any:
     """A saved bm25s index (scores only, no corpus)."""
-    import bm25s
-
-    return bm25s.BM25.load(path, load_corpus=False, show_progress=False)
+    return _bm25s().BM25.load(path, load_corpus=False, show_progress=False)
 
 
 class KeywordSearcher:

@@ -10,9 +10,13 @@ from urllib.parse import urlparse
 
 from . import settings
 from .catalog import SCHEMA_COMMENT, Catalog, Entry, discover, load_entry, norm_label
-from .diagnostics import Problem
+from .diagnostics import Problem, clip
 from .evidence import verdict_problems
-from .schema import Trick
+from .hygiene import char_name
+from .schema import RelationType, Trick
+
+# Relations that order tricks: following them must never lead back to the start.
+ORDERING_RELATIONS = (RelationType.part_of, RelationType.generalizes)
 
 STALE_AFTER_DAYS = 730
 
@@ -59,6 +63,21 @@ def _claim_sources_exist(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem
                 yield e.loaded.problem(("claims", i, "sources", j), "TK024",
                                        f"claims[{i}] cites unknown source '{key}'",
                                        f"define it under `sources:` or use one of: {', '.join(t.sources)}",
+                                       key=False)
+
+
+@rule("citation-once", "TK044", "entry", "A claim cites each source key at most once.")
+def _citation_once(e: Entry, t: Trick, today: dt.date) -> Iterable[Problem]:
+    for i, c in enumerate(t.claims):
+        first: dict[str, int] = {}
+        for j, key in enumerate(c.sources):
+            first.setdefault(key, j)
+        counts = {k: c.sources.count(k) for k in first}
+        for key, n in counts.items():
+            if n > 1:
+                again = c.sources.index(key, first[key] + 1)
+                yield e.loaded.problem(("claims", i, "sources", again), "TK044",
+                                       f"claims[{i}] cites '{clip(key)}' {n} times", "cite each source once",
                                        key=False)
 
 
@@ -165,7 +184,7 @@ def _ids_unique(entries: list[Entry], valid: list[Entry], today: dt.date) -> Ite
 
 @rule("names-unique", "TK022", "catalog", "Names and aliases are unique across the catalog, ignoring case and punctuation.")
 def _names_unique(entries: list[Entry], valid: list[Entry], today: dt.date) -> Iterable[Problem]:
-    owner: dict[str, tuple[str, str]] = {}
+    owner: dict[str, tuple[str, str, str]] = {}
     for e in valid:
         t = e.trick
         assert t is not None  # nosec B101 # type narrowing only: `valid` holds entries whose trick is set
@@ -175,13 +194,24 @@ def _names_unique(entries: list[Entry], valid: list[Entry], today: dt.date) -> I
             if not key:
                 continue
             if key in owner and owner[key][0] != t.id:
-                yield e.loaded.problem(path, "TK022", f"'{label}' is already a name or alias of '{owner[key][0]}'",
+                yield e.loaded.problem(path, "TK022", f"'{clip(label)}' is already a name or alias of '{owner[key][0]}'"
+                                       + _looks_like(label, owner[key][2]),
                                        "remove it here, or merge the entries", key=False)
             elif key in owner and owner[key][1] != str(path):
-                yield e.loaded.problem(path, "TK022", f"'{label}' is listed twice in this entry",
+                yield e.loaded.problem(path, "TK022", f"'{clip(label)}' is listed twice in this entry"
+                                       + _looks_like(label, owner[key][2]),
                                        "remove the repeat", key=False)
             else:
-                owner.setdefault(key, (t.id, str(path)))
+                owner.setdefault(key, (t.id, str(path), label))
+
+
+def _looks_like(label: str, other: str) -> str:
+    """' (it looks the same as 'Adam': U+0430 CYRILLIC SMALL LETTER A)' when only look-alikes differ."""
+    if label.casefold() == other.casefold():
+        return ""
+    odd = [ch for ch in label if ch not in other and not ch.isascii()]
+    names = ", ".join(dict.fromkeys(char_name(ch) for ch in odd[:3]))
+    return f" (it looks the same as '{clip(other)}'" + (f": {names})" if names else ")")
 
 
 @rule("related-exist", "TK023", "catalog", "Every related id names an existing entry.")
@@ -197,6 +227,59 @@ def _related_exist(entries: list[Entry], valid: list[Entry], today: dt.date) -> 
                 yield e.loaded.problem(("related", i, "id"), "TK023", f"related id '{r.id}' does not exist",
                                        f"did you mean '{close[0]}'?" if close else "add that entry first or drop the link",
                                        key=False)
+
+
+@rule("no-relation-cycles", "TK045", "catalog",
+      "part-of and generalizes links never lead back to where they started (A part of B, B part of A).")
+def _no_relation_cycles(entries: list[Entry], valid: list[Entry], today: dt.date) -> Iterable[Problem]:
+    by_id: dict[str, Entry] = {}
+    for e in valid:
+        assert e.trick is not None  # nosec B101 # type narrowing only
+        by_id.setdefault(e.trick.id, e)
+    for rel in ORDERING_RELATIONS:
+        edges = {i: [r.id for r in e.trick.related if r.type == rel and r.id in by_id and r.id != i]
+                 for i, e in by_id.items() if e.trick is not None}
+        for cycle in _cycles(edges):
+            shown = " -> ".join([*cycle, cycle[0]])
+            for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True):
+                e = by_id[a]
+                assert e.trick is not None  # nosec B101 # type narrowing only
+                i = next(k for k, r in enumerate(e.trick.related) if r.type == rel and r.id == b)
+                yield e.loaded.problem(("related", i, "id"), "TK045",
+                                       f"{rel.value} links go round in a circle: {clip(shown, 200)}",
+                                       f"keep the {rel.value} link in one direction only", key=False)
+
+
+def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Each elementary cycle found by a depth-first search, once, starting at its smallest id."""
+    found: dict[tuple[str, ...], list[str]] = {}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in sorted(edges):
+        if state.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = [start]
+        state[start] = 1
+        while stack:
+            node, k = stack[-1]
+            nxt = edges.get(node, [])
+            if k >= len(nxt):
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            stack[-1] = (node, k + 1)
+            child = nxt[k]
+            if state.get(child) == 1:
+                cyc = path[path.index(child):]
+                m = cyc.index(min(cyc))
+                cyc = cyc[m:] + cyc[:m]
+                found.setdefault(tuple(cyc), cyc)
+            elif not state.get(child):
+                state[child] = 1
+                stack.append((child, 0))
+                path.append(child)
+    return list(found.values())
 
 
 @rule("sources-consistent", "TK031", "catalog",
@@ -220,6 +303,9 @@ def _sources_consistent(entries: list[Entry], valid: list[Entry], today: dt.date
                                            f"{ident} ('{key}') differs in {', '.join(what)} from "
                                            f"'{okey}' in {other.path}",
                                            "check the paper and make both entries cite it the same way")
+
+
+from . import lint_detect  # noqa: E402,F401  # registers the detect-block rules (TK050-TK053)
 
 
 class RuleError(AssertionError):
@@ -273,8 +359,8 @@ def check_files(paths: list[Path] | None = None, catalog_dir: Path | None = None
                 today: dt.date | None = None) -> Checked:
     """``validate``, keeping the loaded catalog for further checks (the near-duplicate guard)."""
     folder = catalog_dir or settings.catalog_dir()
-    targets = discover(paths or [folder])
-    context = discover([folder]) if folder.is_dir() else []
+    targets = discover(paths or [folder], folder)
+    context = discover([folder], folder) if folder.is_dir() else []
     target_keys = {p.resolve() for p in targets}
     target_names = {p.name for p in targets}
     # A named file stands in for the catalog file of the same name (an edited copy elsewhere).

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .diagnostics import Problem
+from .diagnostics import Problem, clip
 from .loader import Loaded
 
 IDENTIFIER_FIELDS = {"arxiv", "doi", "batch_size"}
@@ -85,14 +85,15 @@ def problems_from_validation(exc: ValidationError, loaded: Loaded) -> list[Probl
         elif typ in _EXPECTED or typ.endswith("_type"):
             expected = _EXPECTED.get(typ, typ.removesuffix("_type"))
             out.append(loaded.problem(loc, "TK012",
-                                      f"'{where}' must be {expected}, got {_type_name(value)}",
-                                      _type_hint(expected, value), key=False))
+                                      f"'{where}' must be {expected}, got {_type_name(value)}"
+                                      + (f" ({clip(raw)!r} as written)" if raw is not None and not isinstance(value, str) else ""),
+                                      _type_hint(expected, value, raw, field_name), key=False))
         elif typ == "string_pattern_mismatch" and field_name in ("arxiv", "doi"):
             example = '"2106.09685" (new style) or "cs/0601001" (old style)' if field_name == "arxiv" else '"10.1109/CVPR.2016.90"'
-            out.append(loaded.problem(loc, "TK027", f"malformed {field_name} id '{value}' at '{where}'",
+            out.append(loaded.problem(loc, "TK027", f"malformed {field_name} id '{clip(value)}' at '{where}'",
                                       f"expected e.g. {example}, without a URL prefix", key=False))
         elif typ in ("date_from_datetime_parsing", "date_parsing", "date_from_datetime_inexact"):
-            out.append(loaded.problem(loc, "TK028", f"'{where}' is not a valid date: {value!r}",
+            out.append(loaded.problem(loc, "TK028", f"'{where}' is not a valid date: {clip(raw if raw is not None else value)!r}",
                                       "use YYYY-MM-DD", key=False))
         else:
             msg = err["msg"]
@@ -111,18 +112,20 @@ def problems_from_validation(exc: ValidationError, loaded: Loaded) -> list[Probl
                 hint = f"did you mean '{close}'?" if close else None
             elif typ in ("too_short",) and isinstance(value, (list, dict)):
                 hint = "add at least one item"
-            shown_value = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
+            shown_value = "" if isinstance(value, (dict, list)) else f" (got {clip(raw if raw is not None else value)!r})"
             out.append(loaded.problem(loc, "TK013", f"'{where}': {msg}{shown_value}", hint, key=False))
     return out
 
 
-def _type_hint(expected: str, value: Any) -> str | None:
+def _type_hint(expected: str, value: Any, raw: str | None = None, field_name: str = "") -> str | None:
+    """How to fix a wrong type; values are quoted as written in the file, never as YAML read them."""
+    written = clip(raw if raw is not None else value)
     if expected == "text" and isinstance(value, list):
         return "write one value, or join the items into one sentence"
     if expected == "a list" and isinstance(value, str):
-        return f"write it as a list: [{value}]"
-    if expected == "text" and isinstance(value, (int, float, bool)):
-        return f'quote it: "{value}"'
+        return f"write it as a list: [{written}]"
+    if expected == "text" and value is not None and not isinstance(value, (str, list, dict)):
+        return f'quote it: {field_name + ": " if field_name else ""}"{written}"'
     if expected == "text" and value is None:
         return "fill in a value or remove the key"
     if expected in ("an integer", "a number") and isinstance(value, str):
@@ -130,5 +133,5 @@ def _type_hint(expected: str, value: Any) -> str | None:
             float(value)
         except ValueError:
             return "write a number, e.g. 3"
-        return f"remove the quotes: {value.strip()}"
+        return f"remove the quotes: {clip(value.strip())}"
     return None

@@ -3,18 +3,25 @@
 Only plain data is accepted: mappings, sequences and the standard scalars. Duplicate keys,
 anchors/aliases, explicit tags, byte-order marks, non-UTF-8 bytes and oversized files are
 refused with a positioned :class:`~tricks_kb.diagnostics.Problem` instead of being silently
-accepted the way ``yaml.safe_load`` would.
+accepted the way ``yaml.safe_load`` would. So are plain values that YAML 1.1 and YAML 1.2 readers
+read differently (``no``, ``010``, ``1:30``, ``1e-8``), control and bidi characters anywhere, and
+invisible characters in ids, names and other labels. Files are read only when they are regular
+files, and never past the size limit.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .diagnostics import Problem
+from .diagnostics import Problem, clip
+from .hygiene import hidden_character, is_label_path
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_NODES = 50_000
@@ -161,6 +168,7 @@ def _build(node: Any, path: PathKey, out: Loaded, seen: set[int], depth: int) ->
                                "quote the key, e.g. '\"2019\": ...'")
             key = key_node.value
             child = path + (key,)
+            _check_text(key, key_node, child, out, is_key=True)
             if key in result:
                 first = out.key_positions.get(child, (0, 0))
                 raise _Refused("TK003", f"duplicate key '{key}' (first defined on line {first[0]})",
@@ -175,7 +183,11 @@ def _build(node: Any, path: PathKey, out: Loaded, seen: set[int], depth: int) ->
     if tag not in _SCALAR_TAGS:
         raise _forbidden_tag(node)
     out.raw[path] = node.value
+    ambiguous = _yaml_version_problem(node, path, out.path)
+    if ambiguous is not None:
+        out.problems.append(ambiguous)
     if tag == _TAG + "str":
+        _check_text(node.value, node, path, out)
         return node.value
     try:
         value = _constructor.construct_object(node, deep=True)
@@ -187,6 +199,81 @@ def _build(node: Any, path: PathKey, out: Loaded, seen: set[int], depth: int) ->
     return value
 
 
+# YAML 1.2 core schema forms; anything else a YAML 1.1 reader resolves differently.
+_CORE_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_CORE_BOOL = {"true", "True", "TRUE", "false", "False", "FALSE"}
+_YAML11_BOOL = {"yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+                "y", "Y", "n", "N"}
+
+
+def _yaml_version_problem(node: Any, path: PathKey, shown: str) -> Problem | None:
+    """TK040 for a plain value that YAML 1.1 (PyYAML) and YAML 1.2 readers turn into different things."""
+    if node.style:  # quoted or block scalar: text in every YAML version
+        return None
+    raw, tag = node.value, node.tag
+    reading11: str | None = None
+    reading12 = "the text"
+    if tag == _TAG + "bool" and raw not in _CORE_BOOL or tag == _TAG + "str" and raw in _YAML11_BOOL:
+        truth = raw.lower() in ("yes", "on", "y")
+        reading11 = f"the boolean {str(truth).lower()}"
+    elif tag == _TAG + "int" and not re.fullmatch(r"[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+", raw):
+        value = _constructor.construct_object(node, deep=True)
+        kind = ("the base-60 number" if ":" in raw else "the octal number" if re.fullmatch(r"[-+]?0[0-7_]+", raw)
+                else "the binary number" if "0b" in raw else "the number")
+        reading11 = f"{kind} {value}"
+        if re.fullmatch(r"[-+]?[0-9]+", raw):
+            reading12 = f"the number {int(raw)}"
+    elif tag == _TAG + "float" and not _CORE_FLOAT.fullmatch(raw):
+        reading11 = f"the {'base-60 ' if ':' in raw else ''}number {_constructor.construct_object(node, deep=True)}"
+    elif tag == _TAG + "str" and (_CORE_INT.fullmatch(raw) or _CORE_FLOAT.fullmatch(raw)):
+        reading11, reading12 = "the text", "a number"
+    if reading11 is None:
+        return None
+    line, col = _pos(node.start_mark)
+    field = next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
+    quote = f'{field}: "{clip(raw)}"'
+    if "boolean" in reading11:
+        hint = f"quote it if it is text: {quote}; write true or false for a yes/no value"
+    else:
+        hint = f"quote it if it is text: {quote}; {_number_advice(raw)}"
+    return Problem(shown, line, col, "TK040",
+                   f"'{clip(raw)}' at '{_dotted(path)}' is {reading11} in YAML 1.1 but {reading12} in YAML 1.2", hint)
+
+
+def _number_advice(raw: str) -> str:
+    exp = re.fullmatch(r"([-+]?)([0-9]+)(?:\.([0-9]*))?[eE]([-+]?)([0-9]+)", raw)
+    if exp:
+        sign, whole, frac, esign, power = exp.groups()
+        return f"for the number write {sign}{whole}.{frac or '0'}e{esign or '+'}{power}, which every YAML reader agrees on"
+    if re.fullmatch(r"[-+]?0[0-9]+", raw):
+        return f"for the number write it without the leading zero: {int(raw)}"
+    return "for a number write it in plain decimal digits"
+
+
+def _dotted(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _check_text(text: str, node: Any, path: PathKey, out: Loaded, is_key: bool = False) -> None:
+    """TK041 for control, bidi or (in labels) invisible characters; they reach terminals and pages."""
+    found = hidden_character(text, label=is_label_path(path, is_key))
+    if found is None:
+        return
+    index, name = found
+    line, col = _pos(node.start_mark)
+    if not node.style and "\n" not in text[:index]:
+        col += index
+    where = "a key" if is_key else f"'{_dotted(path)}'"
+    out.problems.append(Problem(
+        out.path, line, col, "TK041", f"hidden character {name} in {where}",
+        "remove it (YAML escapes such as \\e, \\a and \\0 write raw control characters; "
+        "copied text can carry invisible or direction-changing characters)"))
+
+
 def _forbidden_tag(node: Any) -> _Refused:
     tag = node.tag or "?"
     shown = "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
@@ -194,17 +281,62 @@ def _forbidden_tag(node: Any) -> _Refused:
                     "entries are plain data: remove the tag")
 
 
+class FileRefused(Exception):
+    """A path that is not a regular file, or is larger than the limit; never read past the limit."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+def file_kind(mode: int) -> str:
+    """'a FIFO (named pipe)', 'a character device' ... for an st_mode."""
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular_file(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    FIFOs, devices and sockets are refused without blocking (opened non-blocking, checked with
+    fstat); the read stops at ``limit + 1`` bytes even if the file grows meanwhile.
+    Raises :class:`FileRefused` (TK043 not a regular file, TK005 too large) or OSError.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused("TK043", f"it is {file_kind(info.st_mode)}, not a regular file",
+                              "entries are plain files; remove it or replace it with a .yaml file")
+        if info.st_size > limit:
+            raise FileRefused("TK005", f"file is {info.st_size} bytes, above the {limit}-byte limit",
+                              "an entry should be a few kilobytes; split notes out or trim long text")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise FileRefused("TK005", f"file is larger than the {limit}-byte limit (it grew while being read)",
+                              "an entry should be a few kilobytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def load_file(path: Path | str, display: str | None = None) -> Loaded:
-    """Read and parse one file, checking size and encoding first."""
-    p = Path(path)
+    """Read and parse one file, checking its type, size and encoding first."""
     shown = display or str(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return Loaded(path=shown, problems=[Problem(
-                shown, 1, 1, "TK005", f"file is {size} bytes, above the {MAX_FILE_BYTES}-byte limit",
-                "an entry should be a few kilobytes; split notes out or trim long text")])
-        data = p.read_bytes()
+        data = read_regular_file(path)
+    except FileRefused as exc:
+        return Loaded(path=shown, problems=[Problem(shown, 1, 1, exc.code, exc.message, exc.hint)])
     except OSError as exc:
         return Loaded(path=shown, problems=[Problem(shown, 1, 1, "TK004", f"cannot read file: {exc.strerror}", None)])
     if data.startswith(b"\xef\xbb\xbf"):

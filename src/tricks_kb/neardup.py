@@ -16,7 +16,6 @@ Entries that already name each other in ``related`` are known to be distinct and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +45,7 @@ class Match:
 
 @lru_cache(maxsize=65536)
 def _tokens(label: str) -> frozenset[str]:
-    words = re.findall(r"[a-z0-9]+", label.casefold())
+    words = norm_label(label).split()
     out = set()
     for w in words:
         if w in _STOP:
@@ -59,7 +58,7 @@ def _tokens(label: str) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def _compact(label: str) -> str:
-    return "".join(re.findall(r"[a-z0-9]+", label.casefold()))
+    return "".join(norm_label(label).split())
 
 
 def entry_labels(e: Entry) -> list[str]:

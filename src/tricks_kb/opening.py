@@ -68,7 +68,7 @@ def open_index(tricks: dict[str, Trick], index_dir: Path | None = None, model: s
                        f"but the model in use is '{info.name}' ({info.fingerprint}); an index is never "
                        "queried with another model: run `tricks-kb build` with the model you search with")
     try:
-        embedder = load_embedder(info=info)
+        embedder = load_embedder(info=info, backend="auto")  # ONNX queries when the export is there
     except ModelError as exc:
         return keyword("model-missing", str(exc))
     if embedder.dim != idx.dim:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from . import settings
 from .catalog import load_catalog, norm_label
+from .diagnostics import clip
+from .output import write_file
 from .schema import ID_PATTERN
 
 TEMPLATE_HEADING = "## Annotated template"
@@ -43,7 +45,7 @@ def stub_text(trick_id: str, name: str, today: dt.date, guide: Path | None = Non
 def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) -> Path:
     """Write ``catalog_dir/<id>.yaml`` from the template; refuse a bad, existing or aliased id."""
     if not re.fullmatch(ID_PATTERN, trick_id) or len(trick_id) < 2:
-        raise ScaffoldError(f"'{trick_id}' is not a kebab-case id (e.g. 'label-smoothing')")
+        raise ScaffoldError(f"'{clip(trick_id)}' is not a kebab-case id (e.g. 'label-smoothing')")
     target = catalog_dir / f"{trick_id}.yaml"
     if target.exists():
         raise ScaffoldError(f"{target} already exists: edit it instead")
@@ -56,5 +58,5 @@ def new_entry(trick_id: str, catalog_dir: Path, today: dt.date | None = None) ->
     name = trick_id.replace("-", " ").capitalize()
     target.parent.mkdir(parents=True, exist_ok=True)
     text = stub_text(trick_id, name, today)
-    target.write_text(text, encoding="utf-8")
+    write_file(target, text)
     return target

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator
 
+from .detectspec import Detect
+
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SOURCE_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 ARXIV_PATTERN = r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$"
@@ -291,6 +293,9 @@ class Trick(_Strict):
     caveats: list[Text] = Field(default_factory=list, description="Where it fails or misleads.")
     related: list[Related] = Field(default_factory=list, description="Typed links to other tricks.")
     last_reviewed: dt.date = Field(description="Date of the last review, YYYY-MM-DD.")
+    detect: Detect | None = Field(
+        None, description="How the trick shows in training configs and the findings it raises (docs/recipe-check.md)."
+    )
 
     @field_validator("last_reviewed", mode="before")
     @classmethod

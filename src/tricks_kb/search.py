@@ -164,8 +164,11 @@ class SearchEngine:
 
     @classmethod
     def load(cls, index_dir: Path | None = None, catalog_dir: Path | None = None,
-             model: str | None = None, fusion: Fusion | None = None) -> SearchEngine:
-        """Load the catalog and its index; degrade to keyword search (with a notice) on any index fault."""
+             model: str | None = None, fusion: Fusion | None = None, dense: bool = True) -> SearchEngine:
+        """Load the catalog and its index; degrade to keyword search (with a notice) on any index fault.
+
+        ``dense=False`` (BM25-only searching) never loads the model, the vectors or faiss.
+        """
         from .catalog import load_catalog
         from .settings import catalog_dir as default_catalog_dir
 
@@ -176,16 +179,20 @@ class SearchEngine:
             tricks = load_catalog([catalog_dir]).tricks
         else:
             note = f"catalog folder {catalog_dir} does not exist"
-        engine = cls.open(tricks, index_dir=index_dir, model=model, fusion=fusion)
+        engine = cls.open(tricks, index_dir=index_dir, model=model, fusion=fusion, dense=dense)
         if note:
             engine.notice = note + ("; " + engine.notice if engine.notice else "")
         return engine
 
     @classmethod
     def open(cls, tricks: dict[str, Trick], index_dir: Path | None = None, model: str | None = None,
-             fusion: Fusion | None = None) -> SearchEngine:
-        """An engine for these tricks over the index in ``index_dir`` (see ``opening.open_index``)."""
+             fusion: Fusion | None = None, dense: bool = True) -> SearchEngine:
+        """An engine for these tricks over the index in ``index_dir`` (see ``opening.open_index``);
+        with ``dense=False``, BM25 only (``keyword_only``)."""
         from .opening import open_index
+
+        if not dense:
+            return cls.keyword_only(tricks, fusion)
 
         return cls.from_opened(tricks, open_index(tricks, index_dir=index_dir, model=model), fusion)
 
@@ -247,7 +254,7 @@ class SearchEngine:
         allowed = self.masks.allowed(filters)
         if not text:
             return self._browse(allowed)
-        mode_used = "keyword" if self.embedder is None else mode
+        mode_used = "keyword" if self.embedder is None and mode != "bm25" else mode
         corrected = self.correct(text)
         full = clean_query(query, MAX_PASTE_CHARS) if len(text) >= 400 else text
         ranked = self._rank(text, corrected, k, allowed, mode_used, extra=chunks(full, text))

@@ -17,6 +17,9 @@ CATALOG_ENV = "TRICKS_KB_CATALOG"
 INDEX_ENV = "TRICKS_KB_INDEX"
 HOME_ENV = "TRICKS_KB_HOME"
 MODEL_ENV = "TRICKS_KB_MODEL"
+CACHE_ENV = "TRICKS_KB_CACHE"
+EMBED_ENV = "TRICKS_KB_EMBED"
+EMBED_BACKENDS = ("torch", "onnx", "auto")
 QUERY_THREADS_ENV = "TRICKS_KB_QUERY_THREADS"
 BUILD_PAUSE_ENV = "TRICKS_KB_BUILD_PAUSE_AT"  # test seam: a build pauses at this named stage
 QUERY_BATCH_MAX = 4  # at most this many texts in one encode call count as a query (one thread)
@@ -75,6 +78,22 @@ def index_dir_override() -> Path | None:
 def model_name() -> str | None:
     """``$TRICKS_KB_MODEL``: a local model folder or a cached model name (None: the packaged default)."""
     return _env(MODEL_ENV)
+
+
+def cache_dir() -> Path:
+    """Derived files kept outside git (the model's ONNX export, weight fingerprints): ``$TRICKS_KB_CACHE``,
+    else ``$XDG_CACHE_HOME/tricks-kb``, else ``~/.cache/tricks-kb``."""
+    env = _env(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "tricks-kb"
+
+
+def embed_backend(default: str) -> str:
+    """``$TRICKS_KB_EMBED`` when it names an embedding backend (torch, onnx, auto), else ``default``."""
+    env = (_env(EMBED_ENV) or "").strip().lower()
+    return env if env in EMBED_BACKENDS else default
 
 
 def build_pause_at() -> str | None:

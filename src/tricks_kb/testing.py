@@ -1,4 +1,6 @@
-"""Test plumbing: start and stop a real ``streamlit run app.py`` on a free local port (browser tests, benchmarks).
+"""Test plumbing: start and stop a real ``streamlit run serve.py`` (what ``./dev.sh app`` serves) on a free
+local port (browser tests, benchmarks). ``serve.py`` wraps ``app.py`` with the security headers and the
+offline IP discovery of ``ui/server.py``.
 
 Server flags (headless, no file watcher, no usage stats) live once, in ``.streamlit/config.toml``,
 which streamlit reads from the project folder this starts it in.
@@ -9,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess  # nosec B404 # starts only our own `python -m streamlit run app.py`, no shell
+import subprocess  # nosec B404 # starts only our own `python -m streamlit run serve.py`, no shell
 import sys
 import time
 import urllib.request
@@ -69,17 +71,18 @@ class Server:
 
 
 def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | None = None,
-                 timeout: float = 60.0) -> Server:
-    """Run ``streamlit run app.py`` (flags from .streamlit/config.toml) and wait until /_stcore/health says ok."""
+                 timeout: float = 60.0, script: str = "serve.py") -> Server:
+    """Run ``streamlit run serve.py`` through ``ui/serve.py`` (as ``./dev.sh app`` does, so the engine
+    starts loading with the server; flags from .streamlit/config.toml) and wait until /_stcore/health says ok."""
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
                 **(env or {})}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w", encoding="utf-8")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(repo_root() / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "tricks_kb.ui.serve", str(repo_root() / script), "--server.port", str(port),
            "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(cmd, cwd=repo_root(), env=full_env, stdout=log, stderr=subprocess.STDOUT,  # nosec B603 # fixed argv: this interpreter + streamlit, no shell
+    proc = subprocess.Popen(cmd, cwd=repo_root(), env=full_env, stdout=log, stderr=subprocess.STDOUT,  # nosec B603 # fixed argv: this interpreter + our streamlit launcher, no shell
                             start_new_session=True)
     server = Server(proc, port, log_path)
     deadline = time.monotonic() + timeout

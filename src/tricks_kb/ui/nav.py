@@ -17,6 +17,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "trick": ("Trick", ":material/article:", "page_trick"),
     "compare": ("Compare", ":material/compare_arrows:", "page_compare"),
     "landscape": ("Landscape", ":material/scatter_plot:", "page_landscape"),
+    "check": ("Check a recipe", ":material/fact_check:", "page_check"),
     "contribute": ("Contribute", ":material/edit_note:", "page_contribute"),
 }
 FRIENDLY_ERROR = (

@@ -17,6 +17,7 @@ from .widgets import badge_line
 
 K_QUERY = 10
 K_BROWSE = 200
+ENGINE_WAIT_S = 8.0  # longer than an ONNX load on a busy 2-core machine, shorter than a torch one
 GRADES = ["A", "B", "C", "D"]
 LIST_FILTERS = {  # filter name (URL parameter, session key f_<name>) -> (label, options, format)
     "category": ("Category", [c.value for c in Category], str),
@@ -215,7 +216,10 @@ def render() -> None:
                   "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
                   "year_max": str(chosen["year_max"]) if chosen["year_max"] else None})
     filters = Filters(**{name: chosen[name] for name in FILTER_NAMES})
-    engine, ready = get_engine(wait=False)
+    # The engine loads from the server's start (ONNX queries: about a second), so waiting briefly gives hybrid
+    # results at once; keyword results are shown only when loading takes longer (torch fall back, no model).
+    with st.spinner("Loading semantic search…", show_time=True):
+        engine, ready = get_engine(wait=ENGINE_WAIT_S)
     t0 = time.perf_counter()
     resp = engine.search(query, k=K_QUERY if query.strip() else K_BROWSE, filters=filters)
     took_ms = (time.perf_counter() - t0) * 1000

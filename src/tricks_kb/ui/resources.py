@@ -1,14 +1,19 @@
-"""Shared, read-only resources cached once per server: the catalog and the search engine."""
+"""Shared, read-only resources kept once per server process: the catalog and the search engine.
+
+Rebuilt only when their files change on disk, never because a client asked to clear caches.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 from typing import Any
-
-import streamlit as st
 
 from .. import settings
 from ..schema import Trick
@@ -27,14 +32,72 @@ def catalog_dir() -> Path:
     return settings.catalog_dir()
 
 
-@st.cache_resource(show_spinner=False)
+# Process-wide registry instead of st.cache_resource: any client can send Streamlit's clear_cache
+# message, which empties st.cache_resource for everyone. These survive it; each entry is rebuilt
+# only when what it was built from changed on disk (its fingerprint), and the replaced one is dropped.
+_LOCK = threading.RLock()
+_CATALOGS: OrderedDict[str, tuple[tuple, dict[str, Trick], int]] = OrderedDict()
+_ENGINES: OrderedDict[tuple, tuple[tuple, Future]] = OrderedDict()
+_KEYWORD: OrderedDict[str, tuple[tuple, Any]] = OrderedDict()
+_CHECKED: dict[Any, tuple[float, tuple]] = {}
+MAX_KEPT = 3  # configurations kept at once (one in production; tests switch folders)
+RECHECK_SECONDS = 1.0  # how often the files are stat-ed to notice a rebuilt index or an edited catalog
+LOADS = {"catalog": 0, "engine": 0, "keyword": 0}  # how often each was (re)built: for tests and logs
+
+
+def _stat_key(path: Path) -> tuple:
+    try:
+        st_ = path.stat()
+    except OSError:
+        return ("missing",)
+    return (st_.st_ino, st_.st_size, st_.st_mtime_ns)
+
+
+def catalog_fingerprint(folder: Path) -> tuple:
+    """Names, sizes and modification times of the catalog's files: changes when any file does."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return ("missing",)
+    return tuple((n, *_stat_key(folder / n)) for n in names)
+
+
+def index_fingerprint(index: Path | None) -> tuple:
+    """The manifest's identity: a build replaces it (os.replace), which changes its inode and time."""
+    return _stat_key((index or settings.index_dir()) / "manifest.json")
+
+
+def _fresh(what: Any, compute: Any) -> tuple:
+    """A fingerprint, recomputed at most every RECHECK_SECONDS per thing watched."""
+    now = time.monotonic()
+    seen = _CHECKED.get(what)
+    if seen is None or now - seen[0] >= RECHECK_SECONDS:
+        seen = (now, compute())
+        _CHECKED[what] = seen
+    return seen[1]
+
+
+def _remember(table: OrderedDict, key: Any, value: Any) -> None:
+    table[key] = value
+    table.move_to_end(key)
+    while len(table) > MAX_KEPT:
+        table.popitem(last=False)
+
+
 def _catalog(path: str) -> tuple[dict[str, Trick], int]:
     from ..catalog import load_catalog
 
-    cat = load_catalog([Path(path)])
-    tricks = cat.tricks
-    invalid = sum(1 for e in cat.entries if e.trick is None) if Path(path).is_dir() else 0
-    return tricks, invalid
+    fp = _fresh(("catalog", path), lambda: catalog_fingerprint(Path(path)))
+    with _LOCK:
+        kept = _CATALOGS.get(path)
+        if kept is not None and kept[0] == fp:
+            return kept[1], kept[2]
+        cat = load_catalog([Path(path)])
+        tricks = cat.tricks
+        invalid = sum(1 for e in cat.entries if e.trick is None) if Path(path).is_dir() else 0
+        LOADS["catalog"] += 1
+        _remember(_CATALOGS, path, (fp, tricks, invalid))
+        return tricks, invalid
 
 
 def get_tricks() -> dict[str, Trick]:
@@ -53,12 +116,15 @@ def _load_engine(tricks: dict[str, Trick], index: str | None, model: str | None)
 
     t0 = time.monotonic()
     engine = SearchEngine.open(tricks, index_dir=Path(index) if index else None, model=model)
+    embedder = getattr(engine, "embedder", None)
+    if getattr(embedder, "notice", None):
+        log.warning("%s", embedder.notice)
     from ..query import english_lexicon
 
     english_lexicon()  # loaded here, not during a user's first query with an unknown word
     _freeze_heap()
-    log.info("search engine loaded in %.1fs: status=%s, %d tricks", time.monotonic() - t0, engine.status,
-             len(engine.tricks))
+    log.info("search engine loaded in %.1fs: status=%s, embedding backend %s, %d tricks", time.monotonic() - t0,
+             engine.status, getattr(embedder, "backend", None), len(engine.tricks))
     return engine
 
 
@@ -68,30 +134,50 @@ def _freeze_heap() -> None:
     These objects live as long as the server. Left in the collector's oldest generation, they were
     walked by a full collection (250-330 ms) during nearly every query's rerun, stalling the page
     mid-render: in the browser, query round trips had a median of 120-280 ms with a tail of 320-400 ms;
-    frozen, 80-160 ms (docs/benchmarks.md).
+    frozen, 80-160 ms (docs/benchmarks.md). Unfreezing first lets the collector reclaim an engine
+    that a rebuilt index replaced: frozen, its reference cycles would stay forever (a leak per reload).
     """
     import gc
 
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
 
-@st.cache_resource(show_spinner=False)
 def _engine_future(index: str | None, catalog: str, model: str | None) -> Future:
-    """Start loading the engine in a background thread, once per server."""
+    """The engine for this configuration, loading in a background thread; reloaded only when the index
+    or the catalog changed on disk (a clear_cache from a client changes neither)."""
     tricks = _catalog(catalog)[0]
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tricks-kb-engine")
-    future = pool.submit(_load_engine, tricks, index, model)
-    pool.shutdown(wait=False)
-    return future
+    fp = (_fresh(("index", index), lambda: index_fingerprint(Path(index) if index else None)),
+          _fresh(("catalog", catalog), lambda: catalog_fingerprint(Path(catalog))))
+    key = (index, catalog, model)
+    with _LOCK:
+        kept = _ENGINES.get(key)
+        if kept is not None and kept[0] == fp:
+            return kept[1]
+        if kept is not None:
+            log.info("index or catalog changed on disk: reloading the search engine")
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tricks-kb-engine")
+        future = pool.submit(_load_engine, tricks, index, model)
+        pool.shutdown(wait=False)
+        LOADS["engine"] += 1
+        _remember(_ENGINES, key, (fp, future))
+        return future
 
 
-@st.cache_resource(show_spinner=False)
 def _keyword_engine(catalog: str) -> Any:
     """BM25 over the catalog's passages: answers while the model is still loading (no torch needed)."""
     from ..search import SearchEngine
 
-    return SearchEngine.keyword_only(_catalog(catalog)[0])
+    fp = _fresh(("catalog", catalog), lambda: catalog_fingerprint(Path(catalog)))
+    with _LOCK:
+        kept = _KEYWORD.get(catalog)
+        if kept is not None and kept[0] == fp:
+            return kept[1]
+        engine = SearchEngine.keyword_only(_catalog(catalog)[0])
+        LOADS["keyword"] += 1
+        _remember(_KEYWORD, catalog, (fp, engine))
+        return engine
 
 
 def _key() -> tuple[str | None, str, str | None]:
@@ -104,13 +190,16 @@ def start_engine() -> Future:
     return _engine_future(*_key())
 
 
-def get_engine(wait: bool = True) -> tuple[Any, bool]:
-    """(engine, ready). With ``wait=False`` and the model still loading: (keyword-only engine, False).
+def get_engine(wait: bool | float = True) -> tuple[Any, bool]:
+    """(engine, ready). While the model is still loading after waiting ``wait`` seconds (``False``: none,
+    ``True``: as long as it takes): (keyword-only engine, False).
 
     The full engine is loaded once per server and shared by every session: treat it as read-only.
     """
     future = start_engine()
-    if wait or future.done():
+    if not isinstance(wait, bool) and wait > 0:
+        futures_wait([future], timeout=float(wait))
+    if wait is True or future.done():
         try:
             return future.result(), True
         except Exception:  # SearchEngine.open should never raise; never let the page die of it

@@ -3,6 +3,9 @@
 Catalog text is never passed through ``unsafe_allow_html``. It goes through :func:`escape_md`, which
 backslash-escapes every ASCII punctuation character (CommonMark allows that for all of them), so HTML
 tags, links, emphasis, LaTeX (``$``) and Streamlit directives (``:red[...]``) render as plain text.
+Markdown's GFM auto-linking works on the text after escapes are resolved, so bare URLs
+(``https://x``, ``www.x``) and e-mail addresses are defused with an invisible WORD JOINER
+(U+2060) that breaks the pattern: only :func:`md_link` with a vetted http(s) URL makes a link.
 """
 
 from __future__ import annotations
@@ -26,8 +29,18 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+WORD_JOINER = "\u2060"
+# What remark-gfm's autolink-literal transform looks for: a scheme with '://', 'www.', 'x@y'.
+_AUTOLINK_RE = re.compile(r"(?i)(?<=[a-z])(?=:/)|(?<=www)(?=\.)|(?<=[\w.+-])(?=@)")
+
+
+def defuse_autolinks(text: str) -> str:
+    """Insert a WORD JOINER where GFM would start a bare link (before '://', after 'www', before '@')."""
+    return _AUTOLINK_RE.sub(WORD_JOINER, text)
+
+
 def _esc(text: str) -> str:
-    return _ESCAPE_RE.sub(lambda m: "\\" + m.group(0), text)
+    return _ESCAPE_RE.sub(lambda m: "\\" + m.group(0), defuse_autolinks(text))
 
 
 def escape_md(text: str) -> str:

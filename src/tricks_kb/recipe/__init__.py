@@ -1,0 +1,1 @@
+"""Recipe check: read a training config, detect the tricks it uses, and weigh them against the catalog."""

@@ -1,0 +1,231 @@
+"""Framework defaults as data (from docs/framework-defaults.md), and inferring the framework from the keys present.
+
+Each framework lists the keys (and values) that reveal it, and the tricks its defaults turn on when the
+config does not decide them, each with the source file and version it was read from. A default is skipped
+when the config already turns the trick on or off, or names another trick of the same group (an explicit
+SGD replaces a default AdamW).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .match import find, glob
+from .readers import Item
+
+OPTIMIZERS = ("adam", "adamw", "sgd-momentum", "adafactor", "lion", "rmsprop", "lamb", "lars", "muon", "shampoo",
+              "soap", "sophia", "adagrad", "nadam", "radam", "adabelief", "adabound", "schedule-free")
+SCHEDULES = ("cosine-decay", "linear-decay-to-zero", "step-decay", "inverse-sqrt-decay", "polynomial-decay",
+             "one-cycle", "warm-restarts", "warmup-stable-decay", "reduce-lr-on-plateau", "cyclical-lr")
+GROUPS = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
+# A config that sets one of these keys has chosen for itself, even a value no entry names ("constant").
+GROUP_KEYS = {"schedule": ("lr_scheduler_type", "lr_scheduler", "sched", "lr_scheduler.name", "scheduler.name",
+                           "lr_scheduler._name", "lr_scheduler._component_", "scheduler._target_", "decay_type",
+                           "lr_scheduler.decay_type", "SOLVER.LR_SCHEDULER_NAME"),
+              "optimizer": ("optim", "optimizer", "opt", "optimizer.name", "optimizer._name", "optimizer.type",
+                            "optimizer._component_", "optimizer._target_", "optimizer.class_path")}
+
+
+@dataclass(frozen=True)
+class Default:
+    """A trick a framework turns on unless the config decides otherwise."""
+
+    trick: str
+    settings: dict[str, str] = field(default_factory=dict)  # default values as text
+    group: str | None = None      # skipped when any trick of this group is explicit
+    requires: str | None = None   # only when this trick is on (dynamic loss scaling needs fp16)
+    state: str = "on"             # "off": the framework leaves it off (e.g. decays norms)
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A training framework: how to recognise it and the defaults it applies."""
+
+    id: str
+    name: str
+    version: str
+    source: str
+    markers: tuple[tuple[str, str | None], ...]  # (key pattern, value glob or None)
+    needs: int = 2                               # markers that must be present
+    formats: tuple[str, ...] = ()
+    parent: str | None = None                    # inherits the parent's defaults
+    defaults: tuple[Default, ...] = ()
+    remap: tuple[tuple[str, str], ...] = ()      # trick named in the config -> trick in effect
+    decisive: tuple[tuple[str, str], ...] = ()   # (key, value glob): any one of these settles it
+
+
+_TF = "https://github.com/huggingface/transformers/blob/00349ae87eddc872ffa21a8a54f264375a0056a8/src/transformers/training_args.py"
+_HF_MARKERS = tuple((k, None) for k in (
+    "per_device_train_batch_size", "lr_scheduler_type", "warmup_ratio", "evaluation_strategy", "eval_strategy",
+    "save_strategy", "logging_steps", "output_dir", "num_train_epochs", "max_grad_norm", "adam_beta1", "optim",
+    "report_to", "gradient_accumulation_steps", "save_total_limit", "per_device_eval_batch_size"))
+
+FRAMEWORKS: tuple[Framework, ...] = (
+    Framework("trl", "TRL (SFTConfig/DPOConfig)", "trl 1.10.0.dev0 (f2cd5771)",
+              "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/base_config.py",
+              (("dataset_name", None), ("dataset_mixer", None), ("dataset_mixture", None), ("max_prompt_length", None),
+               ("use_peft", None), ("dataset_text_field", None), ("max_seq_length", None), ("beta", None)),
+              needs=1, formats=("yaml", "json"), parent="hf-trainer",
+              defaults=(Default("gradient-checkpointing", {"gradient_checkpointing": "True"}),
+                        Default("bf16-training", {"bf16": "None (True unless fp16)"}, group="precision"))),
+    Framework("axolotl", "Axolotl", "axolotl 067b021c",
+              "https://github.com/axolotl-ai-cloud/axolotl/blob/067b021c8b87a9e5e380b9173c704cf7340e30f5/src/axolotl/utils/schemas/training.py",
+              (("base_model", None), ("adapter", None), ("sample_packing", None), ("micro_batch_size", None),
+               ("lora_target_linear", None), ("datasets.type", None)), formats=("yaml",),
+              defaults=(Default("gradient-clipping", {"max_grad_norm": "1.0"}),)),
+    Framework("hf-trainer", "Hugging Face TrainingArguments", "transformers 00349ae8", _TF, _HF_MARKERS, needs=3,
+              defaults=(Default("adamw", {"optim": "adamw_torch"}, group="optimizer"),
+                        Default("linear-decay-to-zero", {"lr_scheduler_type": "linear"}, group="schedule"),
+                        Default("gradient-clipping", {"max_grad_norm": "1.0"}),
+                        Default("no-decay-norm-bias", {}, requires="weight-decay"))),
+    Framework("nanogpt", "nanoGPT train.py", "nanoGPT 3adf61e1",
+              "https://github.com/karpathy/nanoGPT/blob/3adf61e154c3fe3fca428ad6bc3818b27a3b8291/train.py",
+              tuple((k, None) for k in ("n_layer", "n_head", "n_embd", "block_size", "max_iters", "eval_interval",
+                                        "eval_iters", "init_from", "wandb_log", "always_save_checkpoint",
+                                        "lr_decay_iters", "decay_lr", "grad_clip", "wandb_project")),
+              needs=2, formats=("python",),
+              defaults=(Default("adamw", {}, group="optimizer"), Default("weight-decay", {"weight_decay": "1e-1"}),
+                        Default("no-decay-norm-bias", {}), Default("adam-beta2-lowering", {"beta2": "0.95"}),
+                        Default("gradient-clipping", {"grad_clip": "1.0"}),
+                        Default("cosine-decay", {"lr_decay_iters": "600000"}, group="schedule"),
+                        Default("lr-warmup", {"warmup_iters": "2000"}),
+                        Default("bf16-training", {"dtype": "bfloat16"}, group="precision"),
+                        Default("gradient-accumulation", {"gradient_accumulation_steps": "5 * 8"}))),
+    Framework("torchtitan", "torchtitan", "torchtitan 238fa995",
+              "https://github.com/pytorch/torchtitan/blob/238fa9953e4aec2a62582121564273d7cbb1e9f1/torchtitan/config/job_config.py",
+              (("job.dump_folder", None), ("parallelism.*", None), ("activation_checkpoint.mode", None),
+               ("lr_scheduler.warmup_steps", None), ("training.max_norm", None)), formats=("toml",),
+              defaults=(Default("adamw", {"name": "AdamW"}, group="optimizer"),
+                        Default("weight-decay", {"weight_decay": "0.1"}),
+                        Default("no-decay-norm-bias", {}, state="off"),
+                        Default("adam-beta2-lowering", {"beta2": "0.95"}),
+                        Default("linear-decay-to-zero", {"decay_type": "linear", "min_lr_factor": "0.0"}, group="schedule"),
+                        Default("lr-warmup", {"warmup_steps": "200"}),
+                        Default("gradient-clipping", {"max_norm": "1.0"}),
+                        Default("bf16-training", {"mixed_precision_param": "bfloat16"}, group="precision"))),
+    Framework("torchtune", "torchtune", "torchtune bd2a0fc7 with torch 2.13.0",
+              "https://github.com/pytorch/torchtune/blob/bd2a0fc7c31430972728494fa01aaeeb0ebf1ba1/recipes/full_finetune_distributed.py",
+              (("_component_", "torchtune.*"),), needs=1, decisive=(("_component_", "torchtune.*"),),
+              defaults=(Default("weight-decay", {"weight_decay": "1e-2"}, requires="adamw"),
+                        Default("no-decay-norm-bias", {}, state="off"))),
+    Framework("olmo", "OLMo", "OLMo 59a53e3f",
+              "https://github.com/allenai/OLMo/blob/59a53e3f68e546330ca5a99ec626e58f9ab96494/olmo/config.py",
+              (("model.block_type", None), ("model.layer_norm_type", None), ("model.attention_layer_norm", None),
+               ("model.include_bias", None), ("data.paths", None)), formats=("yaml",),
+              defaults=(Default("no-decay-norm-bias", {"decay_norm_and_bias": "false"}, requires="weight-decay"),)),
+    Framework("timm", "timm train.py", "pytorch-image-models 1.0.29.dev0 (aa4b5850)",
+              "https://github.com/huggingface/pytorch-image-models/blob/aa4b5850c1543fa488abf260f18390eda46cf85d/train.py",
+              tuple((k, None) for k in ("sched", "opt", "aa", "reprob", "model-ema", "drop-path", "warmup-epochs",
+                                        "smoothing", "remode", "mixup", "cutmix", "amp")), needs=2, formats=("cli",),
+              defaults=(Default("sgd-momentum", {"opt": "sgd"}, group="optimizer"),
+                        Default("nesterov-momentum", {}, group="optimizer"),
+                        Default("weight-decay", {"weight-decay": "2e-5"}), Default("no-decay-norm-bias", {}),
+                        Default("label-smoothing", {"smoothing": "0.1"}),
+                        Default("cosine-decay", {"sched": "cosine"}, group="schedule"),
+                        Default("lr-warmup", {"warmup-epochs": "5"}),
+                        Default("dynamic-loss-scaling", {}, requires="mixed-precision-fp16"))),
+    Framework("detectron2", "detectron2", "detectron2 02b5c4e2",
+              "https://github.com/facebookresearch/detectron2/blob/02b5c4e295e990042a714712c21dc79b731e8833/detectron2/config/defaults.py",
+              (("SOLVER.BASE_LR", None), ("MODEL.META_ARCHITECTURE", None), ("INPUT.MIN_SIZE_TRAIN", None),
+               ("train.amp.enabled", None), ("lr_multiplier.*", None), ("train.init_checkpoint", None),
+               ("dataloader.train.*", None)),
+              defaults=(Default("sgd-momentum", {"MOMENTUM": "0.9"}, group="optimizer"),
+                        Default("step-decay", {"LR_SCHEDULER_NAME": "WarmupMultiStepLR"}, group="schedule"),
+                        Default("lr-warmup", {"WARMUP_ITERS": "1000"}),
+                        Default("weight-decay", {"WEIGHT_DECAY": "0.0001"}),
+                        Default("no-decay-norm-bias", {"WEIGHT_DECAY_NORM": "0.0"}),
+                        Default("dynamic-loss-scaling", {}, requires="mixed-precision-fp16"))),
+    Framework("mmdet", "MMDetection (mmengine)", "mmdetection 0022ff4e",
+              "https://github.com/open-mmlab/mmdetection/blob/0022ff4e82620681f9450ac66979f687326f5eeb/tools/train.py",
+              (("optim_wrapper", None), ("param_scheduler", None), ("train_cfg", None), ("auto_scale_lr", None)),
+              needs=1, formats=("python",)),
+    Framework("diffusers", "diffusers training scripts", "diffusers 0.40.0.dev0 (58eb52c0)",
+              "https://github.com/huggingface/diffusers/blob/58eb52c0803ea9af3abec60841c2a093bdf1f951/examples/text_to_image/train_text_to_image.py",
+              (("script", "*train_text_to_image*"), ("pretrained_model_name_or_path", None), ("use_ema", None),
+               ("mixed_precision", None), ("snr_gamma", None)), formats=("cli",),
+              decisive=(("script", "*train_text_to_image*"),),
+              defaults=(Default("adamw", {}, group="optimizer"), Default("weight-decay", {"adam_weight_decay": "1e-2"}),
+                        Default("gradient-clipping", {"max_grad_norm": "1.0"}),
+                        Default("lr-warmup", {"lr_warmup_steps": "500"}),
+                        Default("dynamic-loss-scaling", {}, requires="mixed-precision-fp16"))),
+    Framework("yolov5", "YOLOv5 train.py", "yolov5 5081342f",
+              "https://github.com/ultralytics/yolov5/blob/5081342f04fb287fc2e5f2b5a4e06752b7937b1c/train.py",
+              tuple((k, None) for k in ("lr0", "lrf", "warmup_momentum", "warmup_bias_lr", "mosaic", "box", "obj",
+                                        "anchor_t", "fl_gamma", "hsv_h")), needs=3, formats=("yaml",),
+              defaults=(Default("sgd-momentum", {"optimizer": "SGD"}, group="optimizer"),
+                        Default("nesterov-momentum", {}, group="optimizer"), Default("no-decay-norm-bias", {}),
+                        Default("linear-decay-to-zero", {"lrf": "0.01"}, group="schedule"),
+                        Default("ema-weights", {"ModelEMA decay": "0.9999"}),
+                        Default("mixed-precision-fp16", {"amp": "check_amp"}, group="precision"),
+                        Default("dynamic-loss-scaling", {"GradScaler": "True"}),
+                        Default("gradient-clipping", {"max_norm": "10.0"}))),
+    Framework("stable-baselines3", "Stable-Baselines3 / RL Zoo", "stable-baselines3 2.9.0a4 (e05d2dbe)",
+              "https://github.com/DLR-RM/stable-baselines3/blob/e05d2dbe6eda0acd0ef2e316e3e4065677add3eb/stable_baselines3/ppo/ppo.py",
+              tuple((k, None) for k in ("n_timesteps", "policy", "n_envs", "ent_coef", "gae_lambda", "n_steps")),
+              defaults=(Default("adam", {}, group="optimizer"), Default("gradient-clipping", {"max_grad_norm": "0.5"}),
+                        Default("orthogonal-init", {"ortho_init": "True"}))),
+    Framework("latent-diffusion", "latent-diffusion main.py", "latent-diffusion a506df57",
+              "https://github.com/CompVis/latent-diffusion/blob/a506df5756472e2ebaf9078affdde2c4f1502cd4/main.py",
+              (("model.base_learning_rate", None), ("model.target", "ldm.*")), formats=("yaml",),
+              decisive=(("model.target", "ldm.*"),),
+              defaults=(Default("adamw", {}, group="optimizer"), Default("linear-scaling-rule", {"scale_lr": "True"}),
+                        Default("ema-weights", {"use_ema": "True"}))),
+    Framework("litgpt", "litgpt pretrain", "litgpt 26857050",
+              "https://github.com/Lightning-AI/litgpt/blob/26857050fe3ff627cd714fe92f5838f51a3d5efa/litgpt/pretrain.py",
+              (("train.micro_batch_size", None), ("train.global_batch_size", None), ("train.lr_warmup_steps", None),
+               ("model_name", None)), formats=("yaml",),
+              defaults=(Default("cosine-decay", {}, group="schedule"),)),
+    Framework("fairseq", "fairseq", "fairseq 3d262bb2",
+              "https://github.com/facebookresearch/fairseq/blob/3d262bb25690e4eb2e7d3c1309b1e9c406ca4b99/fairseq/dataclass/configs.py",
+              (("optimizer._name", None), ("lr_scheduler._name", None), ("optimization.update_freq", None),
+               ("common.fp16", None)),
+              defaults=(Default("dynamic-loss-scaling", {"fp16_init_scale": "128"}, requires="mixed-precision-fp16"),),
+              remap=(("adam", "adamw"),)),
+    Framework("biggan-pytorch", "BigGAN-PyTorch", "BigGAN-PyTorch 98459431",
+              "https://github.com/ajbrock/BigGAN-PyTorch/blob/98459431a5d618d644d54cd1e9fceb1e5045648d/utils.py",
+              (("G_lr", None), ("D_lr", None), ("G_ch", None), ("num_G_accumulations", None)), formats=("cli",),
+              defaults=(Default("adam", {}, group="optimizer"),
+                        Default("spectral-norm-gan", {"G_param": "SN", "D_param": "SN"}))),
+    Framework("opennmt-py", "OpenNMT-py", "OpenNMT-py 97111d97",
+              "https://github.com/OpenNMT/OpenNMT-py/blob/97111d97551c24857076a4102eabdb468b35cff4/onmt/opts.py",
+              (("decay_method", None), ("accum_count", None), ("param_init_glorot", None), ("position_encoding", None)),
+              defaults=(Default("gradient-clipping", {"max_grad_norm": "5"}),)),
+)
+BY_ID = {f.id: f for f in FRAMEWORKS}
+
+
+def _score(fw: Framework, items: list[Item]) -> int:
+    hits = 0
+    for key, value in fw.markers:
+        found = find(items, key, leaves_only=False)
+        if value is not None:
+            found = [it for it in found if glob(value, it.value)]
+        hits += bool(found)
+    return hits
+
+
+def infer(items: list[Item], fmt: str) -> Framework | None:
+    """The framework whose markers the config shows most (at least its ``needs``), first listed on ties."""
+    for fw in FRAMEWORKS:
+        if (not fw.formats or fmt in fw.formats) and fw.decisive and any(
+                any(glob(v, it.value) for it in find(items, k)) for k, v in fw.decisive):
+            return fw
+    best, best_score = None, 0
+    for fw in FRAMEWORKS:
+        if fw.formats and fmt not in fw.formats:
+            continue
+        s = _score(fw, items)
+        if s >= fw.needs and s > best_score:
+            best, best_score = fw, s
+        if fw.parent and s >= fw.needs and _score(BY_ID[fw.parent], items) >= 2:
+            return fw  # a subclass framework (trl over the HF Trainer) wins when both show
+    return best
+
+
+def chain(fw: Framework | None) -> list[Framework]:
+    """The framework and the ones it inherits defaults from."""
+    out = []
+    while fw is not None:
+        out.append(fw)
+        fw = BY_ID.get(fw.parent) if fw.parent else None
+    return out
