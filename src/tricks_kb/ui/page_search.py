@@ -115,6 +115,14 @@ def _card(hit: object, query: str) -> None:
     with st.container(border=True):
         trick_link(hit.id, hit.name)
         st.markdown(badge_line(hit.verdict, hit.grade, hit.category) + "\n\n" + escape_md(hit.summary))
+        answer = getattr(hit, "answer", None)
+        if query.strip() and answer:
+            st.markdown(f"**Answer** (claim {answer['claim']}, {escape_md(answer['effect'])}, "
+                        f"{escape_md(grade_text(answer['grade']))}, source {escape_md(answer['source'])}): "
+                        + escape_md(answer["statement"]))
+        reason = getattr(hit, "verdict_reason_short", "")
+        if query.strip() and reason:
+            st.markdown(f"**Why {escape_md(hit.verdict)}:** " + escape_md(reason))
         if query.strip() and hit.matched:
             if hit.matched_kind == "claim" and hit.claim_index is not None:
                 where = f"claim {hit.claim_index + 1}"
@@ -146,6 +154,29 @@ def _suggestions(resp: object) -> None:
         count = f"{n}{'+' if n >= LOOSEN_PROBE else ''}"
         st.button(f"Loosen the {escape_md(label)} filter ({count} results without it)", key=f"sugg-{name}",
                   on_click=_loosen, args=(name,), icon=":material/filter_alt_off:")
+
+
+def _no_match(resp: object) -> None:
+    """Below the relevance floor: say so plainly, name the nearest entries, offer the whole catalog."""
+    from .widgets import trick_link
+
+    st.info("No trick matches this question: nothing in the catalog is close to it.", icon=":material/search_off:")
+    tricks = get_tricks()
+    near = [t for t in getattr(resp, "suggestions", []) if t in tricks]
+    if near:
+        st.caption("Nearest entries, though not close:")
+        for tid in near:
+            trick_link(tid, tricks[tid].name)
+    st.button("Browse the whole catalog", key="browse-catalog", on_click=_apply_query, args=("",),
+              icon=":material/list:")
+    _suggestions(resp)
+
+
+def _compare_link(resp: object) -> None:
+    pair = getattr(resp, "compare", None) or []
+    if len(pair) == 2:
+        st.page_link(nav.page("compare"), label="Compare these two side by side", icon=":material/compare:",
+                     query_params={"compare": ",".join(pair)})
 
 
 def _empty(resp: object, chosen: dict[str, object]) -> None:
@@ -198,6 +229,9 @@ def render() -> None:
         st.info("Semantic search is still loading: these are keyword matches for now; results refine by "
                 "themselves in a few seconds.", icon=":material/hourglass_top:")
         _wait_for_engine()
+    if getattr(resp, "below_floor", False):
+        _no_match(resp)
+        return
     if not resp.hits:
         _empty(resp, chosen)
         return
@@ -207,5 +241,6 @@ def render() -> None:
         st.caption(f"{len(resp.hits)} results for “{escape_md(query[:80])}” ({escape_md(resp.mode)} search, "
                    f"{took_ms:.0f} ms), best first.")
         _suggestions(resp)
+        _compare_link(resp)
     for hit in resp.hits:
         _card(hit, query)
