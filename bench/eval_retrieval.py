@@ -1,5 +1,11 @@
 """Print retrieval quality (nDCG@10, Recall@5, MRR) of bm25, dense and hybrid search on tests/eval.
 
+Two sets: the project's own phrasings (queries.tsv + qrels.tsv) and the real practitioner questions
+(real_questions.yaml), split into the first 60 (dev: methods are tuned on these only) and the rest
+(held-out: reported, never tuned on). Only real questions that an existing entry answers (a grade 2)
+count for the metrics; the relevance floor's false-rejection rate is measured on those, its
+true-negative rate on the questions no entry answers yet.
+
 Usage: .venv/bin/python bench/eval_retrieval.py [--index DIR] [--fusion rrf|weighted] [--weight W]
 Uses the committed index (patched in memory if stale); pass --index to use another one.
 """
@@ -9,10 +15,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tricks_kb.retrieval_eval import evaluate_modes, table
+from tricks_kb.retrieval_eval import (
+    REAL_QUESTIONS,
+    evaluate_modes,
+    evaluate_real,
+    floor_rates,
+    load_real_questions,
+    split_real,
+    table,
+)
 from tricks_kb.search import Fusion, SearchEngine
 
 ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT / "tests" / "eval"
 
 
 def main() -> None:
@@ -20,14 +35,25 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=None)
     ap.add_argument("--fusion", choices=("rrf", "weighted"), default=Fusion.method)
     ap.add_argument("--weight", type=float, default=Fusion.dense_weight, help="dense weight for weighted fusion")
+    ap.add_argument("--dev-only", action="store_true", help="skip the held-out figures (while tuning)")
     args = ap.parse_args()
     fusion = Fusion(method=args.fusion, dense_weight=args.weight)
     engine = SearchEngine.load(index_dir=args.index, fusion=fusion)
     if engine.notice:
         print(f"note: {engine.notice}")
-    results, n = evaluate_modes(engine, ROOT / "tests" / "eval")
-    print(f"fusion={args.fusion}" + (f" dense_weight={args.weight}" if args.fusion == "weighted" else f" k={fusion.rrf_k}"))
-    print(table(results, n))
+    print(f"{len(engine.tricks)} entries; fusion={args.fusion}"
+          + (f" dense_weight={args.weight}" if args.fusion == "weighted" else f" k={fusion.rrf_k}"))
+    results, n = evaluate_modes(engine, EVAL)
+    print("\nown phrasings (queries.tsv)\n" + table(results, n))
+    dev, held = split_real(load_real_questions(EVAL / REAL_QUESTIONS))
+    for name, items in (("real questions, dev (first 60)", dev), ("real questions, held-out", held)):
+        if name.endswith("held-out") and args.dev_only:
+            continue
+        results, n = evaluate_real(engine, items)
+        rates = floor_rates(engine, items)
+        print(f"\n{name}\n" + table(results, n))
+        print(f"floor: false rejections {rates['false_rejection']:.3f} of {int(rates['answerable'])} answerable, "
+              f"true negatives {rates['true_negative']:.3f} of {int(rates['unanswerable'])} unanswerable")
 
 
 if __name__ == "__main__":

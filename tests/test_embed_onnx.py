@@ -201,7 +201,7 @@ def test_checksums_are_skipped_while_the_files_are_unchanged(info, onnx_emb, tmp
     def no_hashing(path):
         raise AssertionError(f"hashed {path} again although it did not change")
 
-    monkeypatch.setattr(eo, "_sha256", no_hashing)
+    monkeypatch.setattr(eo, "sha256_file", no_hashing)
     assert load_onnx_embedder(info).backend == "onnx"
     (folder / DATA_NAME).touch()  # a new mtime: must be hashed again
     with pytest.raises(OnnxUnavailable, match="hashed .* again"):

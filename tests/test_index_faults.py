@@ -102,7 +102,7 @@ def test_unreadable_faiss_file_even_with_matching_checksum(work):
     f = _faiss(idx)
     f.write_bytes(b"not a faiss index at all")
     m = _manifest(idx)
-    m["files"]["faiss_sha256"] = index_mod._sha256_file(f)
+    m["files"]["faiss_sha256"] = index_mod.sha256_file(f)
     _write_manifest(idx, m)
     _assert_degraded(cat, idx, "corrupt", "cannot be read")
 
@@ -148,7 +148,7 @@ def test_dimension_mismatch_in_file(work):
     vecs = np.random.default_rng(0).standard_normal((m["passage_count"], 128)).astype("float32")
     f = _faiss(idx)
     index_mod._write_faiss(make_faiss(vecs), f)
-    m["files"]["faiss_sha256"] = index_mod._sha256_file(f)
+    m["files"]["faiss_sha256"] = index_mod.sha256_file(f)
     _write_manifest(idx, m)
     _assert_degraded(cat, idx, "corrupt", "dimension 128 but the manifest says 384")
     m["model"]["dim"] = 128  # consistent file, but the model gives 384

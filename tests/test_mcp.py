@@ -15,7 +15,8 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = {"search", "get_trick", "compare"}
+TOOLS = {"search", "get_trick", "compare", "check_config"}
+CONFIG = "optimizer: adamw\nlearning_rate: 3e-4\nlabel_smoothing: 0.1\ndropout: 0.0\n"
 
 
 def _params(search_index) -> StdioServerParameters:
@@ -70,7 +71,7 @@ def test_initialize_lists_tools_and_the_rubric(session_run) -> None:
     assert "search" in (init.instructions or "")
     assert took < 10, f"initialize took {took:.1f}s: the model must not load before the first search"
     by_name = {t.name: t for t in tools}
-    assert set(by_name) == TOOLS  # no check_config until the recipe check exists
+    assert set(by_name) == TOOLS
     props = by_name["search"].input_schema["properties"]
     assert {"query", "k", "category", "verdict", "grade", "domain", "tag", "year_min", "year_max"} <= set(props)
     assert by_name["search"].input_schema["required"] == ["query"]
@@ -89,9 +90,12 @@ def test_each_tool_returns_structured_json(session_run) -> None:
         trick = await session.call_tool("get_trick", {"id": "Label smoothing"})
         cmp = await session.call_tool("compare", {"ids": ["adamw", "weight-decay"]})
         typo = await session.call_tool("search", {"query": "lable smothing", "k": 2})
-        return hits, filtered, trick, cmp, typo
+        check = await session.call_tool("check_config", {"text": CONFIG, "filename": "train.yaml"})
+        return hits, filtered, trick, cmp, typo, check
 
-    hits, filtered, trick, cmp, typo = (_structured(r) for r in session_run(scenario))
+    hits, filtered, trick, cmp, typo, check = (_structured(r) for r in session_run(scenario))
+    # the fixture catalog has no detect blocks: the contract's shape here, detection below on the real one
+    assert check["format"] == "yaml" and {"file", "tricks", "findings", "unrecognised"} <= set(check)
     assert typo["corrected_query"] == "label smoothing" and typo["hits"][0]["id"] == "label-smoothing"
     assert hits["corrected_query"] is None and hits["loosen"] == {}
     assert hits["mode"] == "hybrid" and hits["notice"] is None
@@ -127,6 +131,7 @@ def test_bad_arguments_and_unknown_ids_are_tool_errors_not_crashes(session_run) 
             ("search", {"query": "x", "k": "ten"}),
             ("search", {"query": "x", "verdict": ["proven"]}),
             ("search", {"query": "x", "year_min": 2024, "year_max": 2020}),
+            ("check_config", {"text": "{not json", "filename": "train.json"}),
             ("no_such_tool", {}),
         ]
         out = [await session.call_tool(name, args) for name, args in calls]
@@ -144,7 +149,8 @@ def test_bad_arguments_and_unknown_ids_are_tool_errors_not_crashes(session_run) 
     assert "k" in texts[6]
     assert "verdict" in texts[7] and "proven" in texts[7]
     assert "after year_max" in texts[8]
-    assert "no_such_tool" in texts[9]
+    assert "RC003" in texts[9] and "hint" in texts[9]
+    assert "no_such_tool" in texts[10]
     assert not any("Traceback" in t for t in texts)
     assert _structured(alive)["id"] == "adamw"
 
@@ -168,3 +174,25 @@ def test_a_missing_index_or_catalog_degrades_with_a_reason(search_index, tmp_pat
     hits, trick = anyio.run(scenario, {**base, "TRICKS_KB_CATALOG": str(tmp_path / "no-catalog")})
     assert "catalog folder" in _error_text(hits) and "hint:" in _error_text(hits)
     assert "catalog folder" in _error_text(trick)
+
+
+def test_check_config_uses_the_catalogs_detect_blocks() -> None:
+    """check_config on the shipped catalog: what the config turns on and off, with lines; no model needed."""
+    env = {**os.environ, "TRICKS_KB_CATALOG": str(ROOT / "tricks"), "TRICKS_KB_INDEX": str(ROOT / "index"),
+           "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "tricks_kb", "mcp"], env=env, cwd=str(ROOT))
+
+    async def main():
+        (ROOT / "test-output").mkdir(exist_ok=True)
+        with open(ROOT / "test-output" / "mcp-check-stderr.log", "w") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    return await session.call_tool("check_config", {"text": CONFIG, "filename": "train.yaml"})
+
+    check = _structured(anyio.run(main))
+    used = {t["id"]: t for t in check["tricks"]}
+    assert used["label-smoothing"]["state"] == "on" and used["label-smoothing"]["line"] == 3
+    assert used["label-smoothing"]["settings"] == {"label_smoothing": "0.1"}
+    assert used["dropout"]["state"] == "off" and used["adamw"]["source"] == "explicit"
+    assert all(f["claims"] for f in check["findings"])

@@ -8,6 +8,7 @@ need them.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -302,49 +303,24 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_changes)
 
 
-# --- check (handler in cli_check.py) --------------------------------------------------
+# --- commands whose handlers live in their own modules ----------------------------------
 
 
-def _add_check(sub: argparse._SubParsersAction) -> None:
-    from .cli_check import add_check
+def _elsewhere(module: str, adder: str):
+    """An adder for a command defined in ``module`` (cli_check, cli_search, cli_integrations)."""
 
-    add_check(sub)
+    def add(sub: argparse._SubParsersAction) -> None:
+        getattr(importlib.import_module(module, __package__), adder)(sub)
 
-
-# --- build / search (handlers in cli_search.py) ----------------------------------------
-
-
-def _add_build(sub: argparse._SubParsersAction) -> None:
-    from .cli_search import add_build
-
-    add_build(sub)
-
-
-def _add_search(sub: argparse._SubParsersAction) -> None:
-    from .cli_search import add_search
-
-    add_search(sub)
-
-
-# --- mcp / site (handlers in cli_integrations.py) ---------------------------------------
-
-
-def _add_mcp(sub: argparse._SubParsersAction) -> None:
-    from .cli_integrations import add_mcp
-
-    add_mcp(sub)
-
-
-def _add_site(sub: argparse._SubParsersAction) -> None:
-    from .cli_integrations import add_site
-
-    add_site(sub)
+    return add
 
 
 # --- main ------------------------------------------------------------------------------
 
-ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes, _add_check, _add_build, _add_search,
-          _add_mcp, _add_site]
+ADDERS = [_add_validate, _add_show, _add_stats, _add_export, _add_new, _add_schema, _add_fmt, _add_changes,
+          _elsewhere(".cli_check", "add_check"), _elsewhere(".cli_search", "add_build"),
+          _elsewhere(".cli_search", "add_search"), _elsewhere(".cli_integrations", "add_mcp"),
+          _elsewhere(".cli_integrations", "add_site")]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
+        if args.command == "mcp":
+            # stdout is the JSON-RPC channel (the SDK needs the real byte stream); JSON escapes control
+            # characters itself, and nothing there is read by a terminal
+            sys.stdout = real_out
         code = int(args.func(args) or 0)
         sys.stdout.flush()
         return code

@@ -104,6 +104,13 @@ def hints(resp, filters) -> list[str]:
     for name, n in resp.loosen.items():
         flag = "--year-min/--year-max" if name == YEAR else f"--{name}"
         out.append(f"Loosen the {name} filter ({flag}): {n}{'+' if n >= LOOSEN_PROBE else ''} results without it")
+    if resp.below_floor:
+        if resp.suggestions:
+            out.append("Nearest entries, though not close: " + ", ".join(resp.suggestions))
+        out.append("Try other words, or an empty query to browse the catalog")
+    elif resp.compare:
+        out.append(f"Compare them: tricks-kb show {' '.join(resp.compare)} (in the app: /compare?compare="
+                   f"{','.join(resp.compare)})")
     if not resp.hits and not out:
         if resp.mode == "browse":
             out.append("No trick matches every filter: loosen the filters")
@@ -123,14 +130,26 @@ def _hits_json(resp) -> str:
     return json.dumps([_hit_record(h) for h in resp.hits], ensure_ascii=False)
 
 
+def _clip(text: str, n: int = 160) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 def _print_text(resp, filters) -> None:
-    if not resp.hits:
+    if resp.below_floor:
+        print("no trick matches")
+    elif not resp.hits:
         print("no results")
     for i, h in enumerate(resp.hits, 1):
-        where = f"claim {h.claim_index + 1}" if h.matched_kind == "claim" else h.matched_kind
+        where = f"claim {h.claim_index + 1}" if h.matched_kind == "claim" and h.claim_index is not None \
+            else h.matched_kind
         print(f"{i:2}. {h.name} [{h.id}]  {h.verdict}, grade {h.grade}, {h.category}  score {h.score:.3f}")
-        snippet = h.matched if len(h.matched) <= 160 else h.matched[:157] + "..."
-        print(f"    matched {where}: {snippet}")
+        if h.answer:
+            a = h.answer
+            print(f"    answer (claim {a['claim']}, {a['effect']}, grade {a['grade']}, {a['source']}): "
+                  + _clip(a["statement"]))
+        if h.verdict_reason_short:
+            print(f"    {h.verdict}: " + _clip(h.verdict_reason_short))
+        print(f"    matched {where}: {_clip(h.matched)}")
     for s in hints(resp, filters):
         print(f"hint: {s}")
 

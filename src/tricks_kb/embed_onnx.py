@@ -26,6 +26,7 @@ from typing import Any
 
 from . import settings
 from .embed import ModelError, ModelInfo, cache_dir, configured_threads
+from .manifest import sha256_file
 
 FORMAT = 3  # bump when the export or meta.json changes: older files are then remade
 PROBE_MIN_COSINE = 0.9999
@@ -148,16 +149,6 @@ def _stamp(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _stamps(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """What verified.json must say for the files as they are now."""
     return {n: {"stamp": _stamp(folder / n), "sha256": meta["files"][n]["sha256"]} for n in FILES}
@@ -172,7 +163,7 @@ def _verify_checksums(folder: Path, meta: dict[str, Any]) -> None:
     except (OSError, ValueError):
         pass
     for name in FILES:
-        if _sha256(folder / name) != meta["files"][name]["sha256"]:
+        if sha256_file(folder / name) != meta["files"][name]["sha256"]:
             raise OnnxUnavailable(f"{folder / name} is damaged (its sha256 differs from the one recorded at export)")
     try:
         _write_atomic(folder / VERIFIED_NAME, json.dumps(now).encode())
@@ -310,7 +301,7 @@ def export(info: ModelInfo, force: bool = False, fuse: bool = True) -> Path:
                         location=DATA_NAME, size_threshold=1024)
         meta = {"format": FORMAT, "fingerprint": info.fingerprint, "model": info.name, "dim": int(want.shape[1]),
                 "max_seq_length": int(st.max_seq_length), "fused": fuse, "opset": 17, "torch": torch.__version__,
-                "files": {n: {"bytes": (probe_dir / n).stat().st_size, "sha256": _sha256(probe_dir / n)}
+                "files": {n: {"bytes": (probe_dir / n).stat().st_size, "sha256": sha256_file(probe_dir / n)}
                           for n in FILES},
                 "probes": {t: [float(x) for x in v] for t, v in zip(probes, want, strict=True)}}
         emb = OnnxEmbedder(info, probe_dir, meta)

@@ -38,9 +38,9 @@ from .manifest import (  # noqa: F401  # re-exported: the index's public names
     MANIFEST,
     IndexError_,
     _load_json,
-    _sha256_file,
     _sha256_tree,
     read_manifest,
+    sha256_file,
 )
 from .passages import Passage, content_hash
 from .schema import Trick
@@ -139,7 +139,7 @@ def check(index_dir: Path, tricks: dict[str, Trick]) -> CheckResult:
     if spans:
         res.problem = f"{index_dir / MANIFEST} is corrupt ({spans}): run `tricks-kb build`"
         return res
-    for key, digest in (("faiss", _sha256_file), ("bm25", _sha256_tree)):
+    for key, digest in (("faiss", sha256_file), ("bm25", _sha256_tree)):
         path = index_dir / files[key]
         if not path.exists():
             res.problem = f"index file for {key} ({files[key]}) is missing from {index_dir}: run `tricks-kb build`"
@@ -170,7 +170,7 @@ def load_index(index_dir: Path, verify: bool = True) -> LoadedIndex:
     bpath = index_dir / str(files.get("bm25", ""))
     if not fpath.is_file() or not bpath.is_dir():
         raise IndexError_("corrupt", f"index files named by {index_dir / MANIFEST} are missing: run `tricks-kb build`")
-    if verify and _sha256_file(fpath) != files["faiss_sha256"]:
+    if verify and sha256_file(fpath) != files["faiss_sha256"]:
         raise IndexError_("corrupt", f"{fpath} does not match its checksum (truncated or modified): "
                                      "run `tricks-kb build`")
     import faiss
@@ -335,7 +335,7 @@ def write_index(index_dir: Path, passages: list[Passage], vectors, model: dict[s
             "passage_count": len(passages),
             "schema": schema_hash(),
             "versions": _versions(),
-            "files": {"faiss": faiss_name, "faiss_sha256": _sha256_file(tmp / faiss_name), "bm25": bm25_name,
+            "files": {"faiss": faiss_name, "faiss_sha256": sha256_file(tmp / faiss_name), "bm25": bm25_name,
                       "bm25_sha256": _sha256_tree(tmp / bm25_name)},
             "entries": {tid: {"hash": h, "passages": spans.get(tid, [0, 0])} for tid, h in sorted(entries.items())},
             "passages": [p.to_dict() for p in passages],

@@ -14,13 +14,18 @@ from typing import Any
 
 from .passages import Passage
 
-MAX_QUERY_TOKENS = 64
+MAX_QUERY_TOKENS = 64  # words of a query that are corrected
+MAX_KEYWORD_TOKENS = 512  # tokens of a (pasted) query that BM25 scores
 WORD_PATTERN = r"(?u)\b\w\w+\b"
-TOKENIZER_VERSION = 1  # bump when tokenize() changes in a way the settings below do not show
+TOKENIZER_VERSION = 2  # bump when tokenize() changes in a way the settings below do not show
+IDENTIFIERS = "split"  # snake_case and camelCase words also give their parts (recorded in the manifest)
 
 _STEMMER: Any = None
 _STOP: set[str] = set()
 _WORD = re.compile(WORD_PATTERN)
+_CAMEL = re.compile(r"[a-z][A-Z][a-z]")  # lower, upper, lower: "lrScheduler", "BatchNorm"; not "LoRA", "AdamW"
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_PART = re.compile(r"[^\W_]+")
 
 # bm25s imports numba and scipy whenever they are installed, and tqdm.auto (which imports asyncio and ssl):
 # 0.3-0.6 s of a one-shot `tricks-kb search`. This project builds and scores with bm25s's default numpy
@@ -74,20 +79,43 @@ def stem_words(words: list[str]) -> list[str]:
     return stemmer.stemWords(words) if stemmer else list(words)
 
 
+def identifier_parts(word: str) -> list[str]:
+    """The words inside an identifier: ``total_grad_norm`` -> total, grad, norm; ``lrScheduler`` -> lr,
+    Scheduler; ``BatchNorm`` -> Batch, Norm. Names like ``LoRA`` or ``AdamW`` are not split ([] when
+    nothing splits). Dotted keys (``optim.betas``) are split by the word pattern already."""
+    parts = []
+    for piece in _PART.findall(word):
+        parts.extend(_CAMEL_PART.findall(piece) if _CAMEL.search(piece) else [piece])
+    return parts if len(parts) > 1 else []
+
+
+def split_identifiers(text: str) -> list[str]:
+    """Words of ``text`` (original case), each identifier followed by its parts (see ``identifier_parts``)."""
+    out = []
+    for w in _WORD.findall(text):
+        out.append(w)
+        out.extend(p for p in identifier_parts(w) if len(p) >= 2)
+    return out
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without English stop words, stemmed: the same for passages and queries."""
+    """Lower-case word tokens without English stop words, stemmed: the same for passages and queries.
+
+    An identifier keeps its whole form and adds its parts, so ``warmup_ratio`` in a pasted config
+    matches "warmup" in an entry, and "batchnorm" still matches ``BatchNorm``.
+    """
     if not _STOP:
         _bm25s()
         from bm25s.stopwords import STOPWORDS_EN
 
         _STOP.update(STOPWORDS_EN)
-    return stem_words([w for w in _WORD.findall(text.lower()) if w not in _STOP])
+    return stem_words([w for w in (x.lower() for x in split_identifiers(text)) if w not in _STOP])
 
 
 def tokenizer_settings() -> dict[str, Any]:
     """What ``tokenize`` does, as recorded in the manifest (a different value means a stale index)."""
     return {"version": TOKENIZER_VERSION, "pattern": WORD_PATTERN, "lowercase": True,
-            "stopwords": "bm25s-en", "stemmer": "snowball-english" if _stemmer() else "none"}
+            "stopwords": "bm25s-en", "identifiers": IDENTIFIERS, "stemmer": "snowball-english" if _stemmer() else "none"}
 
 
 def build_bm25(passages: list[Passage]) -> Any:
@@ -135,7 +163,7 @@ class KeywordSearcher:
         """Scores of the best ``n`` passages (only those in ``pmask`` when given), zero scores left out."""
         import numpy as np
 
-        toks = [t for t in tokenize(text)[:MAX_QUERY_TOKENS] if t in self.bm25.vocab_dict]
+        toks = [t for t in tokenize(text)[:MAX_KEYWORD_TOKENS] if t in self.bm25.vocab_dict]
         if not toks or not self.n_passages:
             return {}
         scores = self.bm25.get_scores(toks)

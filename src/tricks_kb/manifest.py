@@ -110,7 +110,8 @@ class IndexError_(RuntimeError):
         self.status = status
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -124,7 +125,7 @@ def _sha256_tree(folder: Path) -> str:
     for p in sorted(folder.rglob("*")):
         if p.is_file():
             h.update(p.relative_to(folder).as_posix().encode() + b"\0")
-            h.update(_sha256_file(p).encode())
+            h.update(sha256_file(p).encode())
     return h.hexdigest()
 
 

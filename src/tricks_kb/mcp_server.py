@@ -1,4 +1,4 @@
-"""The MCP server behind ``tricks-kb mcp``: search, get_trick and compare over stdio, the rubric as a resource.
+"""The MCP server behind ``tricks-kb mcp``: search, get_trick, compare and check_config over stdio, the rubric as a resource.
 
 Built on the official ``mcp`` SDK (``MCPServer``). Results are structured JSON: search hits are the dicts
 of ``tricks-kb search --json`` plus the answering claim and its sources; ``get_trick`` is the entry of
@@ -7,8 +7,8 @@ arguments) come back as tool errors (``isError``) with a hint; the server never 
 The catalog loads on the first tool call and the embedding model on the first search, once per server,
 so ``initialize`` stays fast.
 
-Hook for the recipe check (issue 16): when ``tricks_kb.recipe`` exists, register a ``check_config`` tool
-in :func:`build_server` next to the others, returning that module's JSON findings for a config text.
+``check_config`` is the recipe check (``tricks-kb check --format json``) on a config's text: the same
+JSON contract, computed without the model.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from . import __version__
 from .schema import Category, Domain, Trick, Verdict
 
 RUBRIC_URI = "tricks-kb://evidence-rubric"
+MAX_CONFIG_CHARS = 512 * 1024  # the recipe readers' own size limit
 MAX_K = 50
 MAX_COMPARE = 4
 INSTRUCTIONS = (
@@ -235,6 +236,26 @@ def build_server(kb: KnowledgeBase | None = None) -> MCPServer:
         if len(chosen) < 2:
             raise ToolError("compare needs two different tricks; these ids name the same one")
         return compare_dict(chosen)
+
+    @server.tool(title="Check a training config against the evidence")
+    def check_config(
+        text: Annotated[str, Field(description="the config's text: JSON, YAML, TOML, a Python config of plain "
+                                               "assignments, or a command line with --flags")],
+        filename: Annotated[str | None, Field(description="its file name, a hint for the format")] = None,
+        against: Annotated[str | None, Field(description="a base config's text: report what changed")] = None,
+    ) -> dict[str, Any]:
+        """The tricks the config uses (settings as written, line, explicit or a framework default, on or
+        off), each with its verdict and grade, and findings where a setting goes against the evidence
+        (severity, message, the claims it rests on). Nothing is run or imported from the config."""
+        from .recipe.check import check_text
+        from .recipe.readers import ReadError
+
+        if len(text) > MAX_CONFIG_CHARS or (against is not None and len(against) > MAX_CONFIG_CHARS):
+            raise ToolError(f"a config may have at most {MAX_CONFIG_CHARS} characters")
+        try:
+            return check_text(text, filename, against, catalog_dir=kb.catalog_dir)
+        except ReadError as exc:
+            raise ToolError(f"{exc.format(filename or '<text>')}") from None
 
     @server.resource(RUBRIC_URI, name="evidence-rubric", title="The evidence grading rubric",
                      description="How claims are graded A-D and which verdicts the grades support",

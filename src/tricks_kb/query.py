@@ -6,31 +6,53 @@ import re
 import threading
 import unicodedata
 
-from .keywords import MAX_QUERY_TOKENS, stem_words
+from .keywords import MAX_QUERY_TOKENS, identifier_parts, stem_words
 from .passages import Passage
 from .schema import Trick
 
 MAX_QUERY_CHARS = 512
+MAX_PASTE_CHARS = 4096  # a pasted issue (title, paragraph, log lines) is read this far; see ``chunks``
+CHUNK_CHARS = 400  # text past the first MAX_QUERY_CHARS is embedded in pieces this long (the model reads ~256 tokens)
+MAX_CHUNKS = 8
 
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+# "X vs Y", "X versus Y", "X compared to Y", "X or Y?" (the last only when both sides are names)
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus|v\.|compared (?:to|with))\s+", re.IGNORECASE)
+_OR = re.compile(r"\s+or\s+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:should i use|which is better|what is better|is|use|try|compare)[:,]?\s+", re.IGNORECASE)
 _LEXICON: dict[str, int] | None = None
 _LEXICON_LOCK = threading.Lock()
 
 
-def clean_query(query: object) -> str:
-    """Printable, single-spaced text, clipped at a word boundary to MAX_QUERY_CHARS."""
+def clean_query(query: object, limit: int = MAX_QUERY_CHARS) -> str:
+    """Printable, single-spaced text, clipped at a word boundary to ``limit`` characters."""
     if not isinstance(query, str):
         query = "" if query is None else str(query)
-    query = query[: MAX_QUERY_CHARS * 8]
+    query = query[: max(limit, MAX_QUERY_CHARS) * 8]
     out = []
     for ch in query:
         cat = unicodedata.category(ch)
         out.append(" " if cat[0] in "CZ" else ch)
     text = " ".join("".join(out).split())
-    if len(text) > MAX_QUERY_CHARS:
-        cut = text[:MAX_QUERY_CHARS]
+    if len(text) > limit:
+        cut = text[:limit]
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return text
+
+
+def chunks(text: str, head: str) -> list[str]:
+    """Pieces of a long pasted ``text`` beyond its first ``head`` (the clipped query), each about CHUNK_CHARS
+    long and cut at spaces, at most MAX_CHUNKS: the dense side embeds each and keeps a passage's best score,
+    so a log line or paragraph past the model's limit still counts."""
+    rest = text[len(head):].strip()
+    out = []
+    while rest and len(out) < MAX_CHUNKS:
+        cut = rest[:CHUNK_CHARS]
+        if len(rest) > CHUNK_CHARS and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        out.append(cut)
+        rest = rest[len(cut):].strip()
+    return out
 
 
 def english_lexicon() -> dict[str, int]:
@@ -78,6 +100,13 @@ class QueryReader:
         return (len(word) < 4 or word.isdigit() or word in self._known
                 or stem_words([word])[0] in self._known_stems or word in english_lexicon())
 
+    def has_known_word(self, text: str) -> bool:
+        """Some word of ``text`` is English or the catalog's (any form), or a number: not pure gibberish."""
+        words = [p.casefold() for w in text.split() for p in (identifier_parts(w) or _WORDS.findall(w))]
+        return any(w.isdigit() or (len(w) >= 2 and (w in self._known or w in english_lexicon()
+                                                     or stem_words([w])[0] in self._known_stems))
+                   for w in words)
+
     def correct(self, text: str) -> str:
         """Replace misspelt query words with the closest catalog word (rapidfuzz).
 
@@ -86,25 +115,28 @@ class QueryReader:
         "lable" becomes "label", "warmpu" "warmup", but "seek", "explodes", "fine-tuning" or
         "interpolate" stay as they are.
         """
-        from rapidfuzz import fuzz, process
-
         words = text.split()
         changed = False
         out = []
         for w in words:
-            parts = _WORDS.findall(w.casefold())
-            core = "".join(parts)
-            if self.is_known(core) or all(self.is_known(p) for p in parts) or len(out) >= MAX_QUERY_TOKENS:
+            if len(out) >= MAX_QUERY_TOKENS:
                 out.append(w)
                 continue
-            best = None
-            for vocab, cutoff in ((self.name_vocab, 80), (self.text_vocab, 85)):
-                for cand, _, _ in process.extract(core, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
-                    if abs(len(cand) - len(core)) <= 2:
-                        best = cand
-                        break
-                if best:
-                    break
+            # identifiers are judged part by part: "lrScheduler", "warmpu_ratio" -> "warmup ratio"
+            parts = [p.casefold() for p in (identifier_parts(w) or _WORDS.findall(w))]
+            core = "".join(parts)
+            if self.is_known(core) or all(self.is_known(p) for p in parts):
+                out.append(w)
+                continue
+            if len(parts) > 1:
+                fixed = [p if self.is_known(p) else (self._closest(p) or p) for p in parts]
+                if fixed != parts:
+                    out.append(" ".join(fixed))
+                    changed = True
+                else:
+                    out.append(w)
+                continue
+            best = self._closest(core)
             if best is not None and best != core:
                 out.append(best)
                 changed = True
@@ -112,9 +144,45 @@ class QueryReader:
                 out.append(w)
         return " ".join(out) if changed else text
 
+    def _closest(self, word: str) -> str | None:
+        """The catalog word that ``word`` looks like a typo of (names and tags first), else None."""
+        from rapidfuzz import fuzz, process
+
+        for vocab, cutoff in ((self.name_vocab, 80), (self.text_vocab, 85)):
+            for cand, _, _ in process.extract(word, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5):
+                if abs(len(cand) - len(word)) <= 2:
+                    return cand
+        return None
+
     def named(self, text: str) -> str | None:
         """The trick whose whole name, alias or id the query is."""
         return self.exact.get(norm_name(text))
+
+    def side(self, text: str) -> str | None:
+        """The trick one side of a comparison names: the whole side, else its longest name inside."""
+        text = _LEADING.sub("", text.strip(" ?!.,:;")).strip()
+        tid = self.named(text)
+        if tid:
+            return tid
+        words = norm_name(text).split()
+        for n in range(min(6, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                label = " ".join(words[i:i + n])
+                if len(label) >= 3 and label in self.exact:
+                    return self.exact[label]
+        return None
+
+    def comparison(self, text: str) -> tuple[str, str, bool] | None:
+        """The two sides of "X vs Y" / "X versus Y" / "X compared to Y" (third item True) or of a short
+        "X or Y?" (False: only names count there, "or" is common in questions), else None."""
+        parts = _VERSUS.split(text, maxsplit=1)
+        if len(parts) == 2:
+            return parts[0], parts[1], True
+        if text.rstrip().endswith("?") or len(text.split()) <= 6:
+            parts = _OR.split(text, maxsplit=1)
+            if len(parts) == 2:
+                return parts[0], parts[1], False
+        return None
 
     def mentioned(self, *queries: str) -> set[str]:
         """Tricks named in a longer query ("lion vs adamw"): whole names or aliases of 3+ characters."""

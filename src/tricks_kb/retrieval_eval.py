@@ -107,3 +107,50 @@ def real_qrels(items: list[dict[str, Any]], known_ids: set[str]) -> tuple[dict[s
             qid = f"r{n:03d}"
             queries[qid], qrels[qid] = it["q"], grades
     return queries, qrels
+
+
+# --- figures on the real questions: dev/held-out split and the relevance floor -----------------------
+
+DEV_ITEMS = 60  # methods are tuned on the first 60 real questions only; the rest is a held-out figure
+
+
+def split_real(items: list[dict[str, Any]], dev: int = DEV_ITEMS) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(dev, held-out): the first ``dev`` items and the rest, in file order."""
+    return items[:dev], items[dev:]
+
+
+def graded_qrels(items: list[dict[str, Any]], known_ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """:func:`real_qrels` limited to the items some existing entry answers (a grade 2): the nDCG set."""
+    queries, qrels = real_qrels(items, known_ids)
+    keep = {q for q, g in qrels.items() if 2 in g.values()}
+    return {q: queries[q] for q in keep}, {q: qrels[q] for q in keep}
+
+
+def unanswerable(items: list[dict[str, Any]], known_ids: set[str]) -> list[str]:
+    """Questions no existing entry answers (their proposed entry is not written yet)."""
+    return [it["q"] for it in items if not answering_ids(it, known_ids)]
+
+
+def floor_rates(engine: Any, items: list[dict[str, Any]]) -> dict[str, float]:
+    """How the relevance floor splits the questions (hybrid search).
+
+    ``false_rejection``: share of answerable questions that get no results (must be 0);
+    ``true_negative``: share of unanswerable ones that get none (higher is better, but the catalog
+    often has something close to an unanswered question, so this stays low by design).
+    """
+    known = set(engine.tricks)
+    answered = [it["q"] for it in items if answering_ids(it, known)]
+    unanswered = unanswerable(items, known)
+
+    def rejected(qs: list[str]) -> float:
+        return sum(1 for q in qs if getattr(engine.search(q, k=10), "below_floor", False)) / len(qs) if qs else 0.0
+
+    return {"false_rejection": rejected(answered), "true_negative": rejected(unanswered),
+            "answerable": float(len(answered)), "unanswerable": float(len(unanswered))}
+
+
+def evaluate_real(engine: Any, items: list[dict[str, Any]], modes: tuple[str, ...] = ("bm25", "dense", "hybrid")
+                  ) -> tuple[dict[str, dict[str, float]], int]:
+    """Scores per mode on the real questions that an existing entry answers, and their number."""
+    queries, qrels = graded_qrels(items, set(engine.tricks))
+    return {m: score(qrels, run_queries(engine, queries, m)) for m in modes}, len(queries)

@@ -19,7 +19,7 @@ from typing import Any
 from .filters import FilterMasks, Filters
 from .keywords import KeywordSearcher
 from .passages import Passage
-from .query import QueryReader, clean_query
+from .query import MAX_PASTE_CHARS, QueryReader, chunks, clean_query
 from .schema import Trick
 
 FEW_HITS = 3  # fewer hits than this with filters on: count the results without each filter
@@ -36,6 +36,10 @@ class Fusion:
     rrf_k: int = 60
     min_candidates: int = 200  # passages taken from each side at least
     mention_bonus: float = 0.15  # added to a trick whose name or alias appears whole in a longer query
+    second_weight: float = 0.2  # share of a trick's second-best passage score added to its best
+    grade_bonus: float = 0.0  # evidence-aware order: added per grade step above D of a trick's best claim
+    established_bonus: float = 0.0  # an entry-level prior for tricks with the verdict "established"
+    floor: float = 0.30  # best passage cosine under which nothing is returned (0: off; docs/benchmarks.md)
 
 
 @dataclass
@@ -52,6 +56,8 @@ class Hit:
     matched: str
     matched_kind: str
     claim_index: int | None
+    answer: dict[str, Any] | None = None  # the claim that best answers the query: see ``answer_of``
+    verdict_reason_short: str = ""  # the verdict's reason, first sentence
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -72,6 +78,41 @@ class SearchResponse:
     notice: str | None = None
     corrected_query: str | None = None
     loosen: dict[str, int] = field(default_factory=dict)
+    below_floor: bool = False  # nothing in the catalog is close: ``hits`` is empty, ``suggestions`` the nearest
+    suggestions: list[str] = field(default_factory=list)  # ids of the nearest tricks when below the floor
+    compare: list[str] = field(default_factory=list)  # "X vs Y": the two ids, first in ``hits``
+
+
+@dataclass
+class _Ranked:
+    hits: list[Hit]
+    below_floor: bool = False
+    compare: list[str] = field(default_factory=list)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (up to the first '. ', '! ' or '? '), at most 240 characters."""
+    import re
+
+    text = " ".join(text.split())
+    m = re.search(r"(?<=[.!?])\s+(?=[A-Z(\"'])", text)
+    out = text[: m.start()] if m else text
+    return out if len(out) <= 240 else out[:237].rsplit(" ", 1)[0] + "..."
+
+
+def answer_of(trick: Trick, index: int | None, grades: list[str] | None = None) -> dict[str, Any] | None:
+    """The answer field of a hit: claim ``index`` (0-based; None: the best-graded claim, first on ties) as
+    ``{claim: 1-based number, statement, effect, grade, source: first source key}``."""
+    from .evidence import GRADES, grade_claims
+
+    if not trick.claims:
+        return None
+    grades = grades or [g.grade for g in grade_claims(trick)]
+    if index is None or not 0 <= index < len(trick.claims):
+        index = min(range(len(grades)), key=lambda i: (GRADES.index(grades[i]), i))
+    c = trick.claims[index]
+    return {"claim": index + 1, "statement": c.statement, "effect": c.effect.value, "grade": grades[index],
+            "source": c.sources[0]}
 
 
 class SearchEngine:
@@ -85,7 +126,7 @@ class SearchEngine:
                  notice: str | None = None, fusion: Fusion | None = None) -> None:
         import numpy as np
 
-        from .evidence import best_grade
+        from .evidence import best_grade, grade_claims
 
         self.tricks = tricks
         self.status = status
@@ -103,6 +144,8 @@ class SearchEngine:
         self._row = {tid: i for i, tid in enumerate(self.ids)}
         p_trick = np.array([self._row.get(p.entry_id, -1) for p in passages], dtype="int64")
         self._grades = {tid: best_grade(t) for tid, t in tricks.items()}
+        self._reasons = {tid: first_sentence(t.verdict_reason) for tid, t in tricks.items()}
+        self._claim_grades = {tid: [g.grade for g in grade_claims(t)] for tid, t in tricks.items()}
         self.masks = FilterMasks(tricks, self.ids, self._grades)
         self._p_valid = p_trick >= 0
         self._p_row = np.maximum(p_trick, 0)
@@ -213,39 +256,66 @@ class SearchEngine:
             return self._browse(allowed)
         mode_used = "keyword" if self.embedder is None and mode != "bm25" else mode
         corrected = self.correct(text)
-        hits = self._rank(text, corrected, k, allowed, mode_used)
+        full = clean_query(query, MAX_PASTE_CHARS) if len(text) >= 400 else text
+        ranked = self._rank(text, corrected, k, allowed, mode_used, extra=chunks(full, text))
+        hits = ranked.hits
         loosen: dict[str, int] = {}
         if filters is not None and filters.active() and len(hits) < FEW_HITS:
             loosen = self._loosen(text, corrected, filters, mode_used)
-        return SearchResponse(hits=hits, mode=mode_used, notice=self.notice,
-                              corrected_query=corrected if corrected != text else None, loosen=loosen)
+        resp = SearchResponse(hits=hits, mode=mode_used, notice=self.notice,
+                              corrected_query=corrected if corrected != text else None, loosen=loosen,
+                              compare=ranked.compare)
+        if ranked.below_floor:
+            resp.hits, resp.below_floor, resp.suggestions = [], True, [h.id for h in hits[:3]]
+        return resp
 
-    def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str) -> list[Hit]:
+    def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str,
+              extra: list[str] | None = None) -> _Ranked:
+        """Rank for the query; ``extra``: pieces of a long paste past the clipped ``text`` (both sides use them)."""
         pmask = None
         if allowed is not None:
             if not allowed.any():
-                return []
+                return _Ranked([])
             pmask = allowed[self._p_row] & self._p_valid
         n = max(self.fusion.min_candidates, 20 * k)
         # A "correction" can also turn a real word the catalog lacks into a wrong one ("interpolate" ->
         # "iterate"): the dense side scores both texts and keeps each passage's better score.
-        texts = (corrected,) if corrected == text else (text, corrected)
+        texts = ((corrected,) if corrected == text else (text, corrected)) + tuple(extra or ())
         dense = self.dense.search(texts, pmask, n) if self.dense and mode in ("hybrid", "dense") else {}
-        lexical_q = corrected if corrected == text else f"{corrected} {text}"
+        lexical_q = (corrected if corrected == text else f"{corrected} {text}") + "".join(f" {c}" for c in extra or ())
         sparse = self.keyword.search(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
         fused = self.fuse(dense, sparse, mode)
         best: dict[str, tuple[float, int | None]] = {}
+        claims: dict[str, tuple[float, int]] = {}  # best-scoring claim passage of each trick
+        second: dict[str, float] = {}
         for pid, s in fused.items():
-            tid = self.passages[pid].entry_id
+            p = self.passages[pid]
+            tid = p.entry_id
             if tid in self.tricks and (tid not in best or s > best[tid][0]):
+                if tid in best:
+                    second[tid] = best[tid][0]
                 best[tid] = (s, pid)
+            elif tid in self.tricks and s > second.get(tid, 0.0):
+                second[tid] = s
+            if p.kind == "claim" and tid in self.tricks and (tid not in claims or s > claims[tid][0]):
+                claims[tid] = (s, pid)
         for tid in self.reader.mentioned(corrected, text):
             if tid in best and (allowed is None or allowed[self._row[tid]]):
                 best[tid] = (best[tid][0] + self.fusion.mention_bonus, best[tid][1])
+        if self.fusion.second_weight:
+            for tid, v in second.items():
+                best[tid] = (best[tid][0] + self.fusion.second_weight * v, best[tid][1])
+        if self.fusion.grade_bonus or self.fusion.established_bonus:
+            gb, eb = self.fusion.grade_bonus, self.fusion.established_bonus
+            for tid, (sc, pid) in best.items():
+                prior = gb * (3 - "ABCD".index(self._grades[tid])) + eb * (self.tricks[tid].verdict == "established")
+                best[tid] = (sc + prior, pid)
         order = sorted(best, key=lambda t: (-best[t][0], t))
         exact = [t for t in dict.fromkeys(self.reader.named(q) for q in (text, corrected))
                  if t and (allowed is None or allowed[self._row[t]])]
-        for tid in reversed(exact):
+        pair = [t for t in self._compared(corrected, mode) if allowed is None or allowed[self._row[t]]]
+        pair = pair if len(pair) == 2 else []
+        for tid in reversed(exact or pair):
             if tid in order:
                 order.remove(tid)
             order.insert(0, tid)
@@ -254,21 +324,46 @@ class SearchEngine:
         top = order[:k]
         lead = max((best[t][0] for t in top), default=0.0)
         hits = []
+        firsts = len(exact or pair)
         for rank, tid in enumerate(top):
             s, pid = best[tid]
-            if rank < len(exact):  # exact name/alias matches: ranked first, scores stay decreasing
+            if rank < firsts:  # exact name/alias or compared names: ranked first, scores stay decreasing
                 s = lead + 1.0 - 0.01 * rank
-            hits.append(self._hit(tid, s, pid))
-        return hits
+            claim = claims.get(tid)
+            hits.append(self._hit(tid, s, pid, claim[1] if claim else None))
+        floor = self.fusion.floor
+        below = bool(floor and dense and not exact and not pair
+                     and (max(dense.values()) < floor or not self.reader.has_known_word(corrected)))
+        if below and pmask is not None:  # the floor judges the query against the whole catalog, not the filter
+            below = max(self.dense.search(texts, None, 1).values(), default=0.0) < floor
+        return _Ranked(hits, below_floor=below, compare=pair)
 
-    def _hit(self, tid: str, score: float, pid: int | None) -> Hit:
+    def _compared(self, text: str, mode: str) -> list[str]:
+        """The two tricks of a comparison: each side by name, or (for "vs") by its own best keyword hit."""
+        sides = self.reader.comparison(text)
+        if not sides:
+            return []
+        pair = []
+        for side in sides[:2]:
+            tid = self.reader.side(side)
+            if tid is None and sides[2] and side.strip():
+                top = self._rank(side, side, 1, None, "bm25").hits  # keyword side only: no second embedding
+                tid = top[0].id if top else None
+            pair.append(tid)
+        return pair if pair[0] and pair[1] and pair[0] != pair[1] else []
+
+    def _hit(self, tid: str, score: float, pid: int | None, claim_pid: int | None = None) -> Hit:
         t = self.tricks[tid]
         p = self.passages[pid] if pid is not None and 0 <= pid < len(self.passages) else None
         if p is None or p.entry_id != tid:
             p = Passage(tid, "entry", None, t.summary)
+        index = None
+        if claim_pid is not None and 0 <= claim_pid < len(self.passages):
+            index = self.passages[claim_pid].claim_index
         return Hit(id=tid, name=t.name, score=round(float(score), 6), verdict=t.verdict.value,
                    category=t.category.value, grade=self._grades[tid], summary=t.summary, matched=p.text,
-                   matched_kind=p.kind, claim_index=p.claim_index)
+                   matched_kind=p.kind, claim_index=p.claim_index, answer=answer_of(t, index, self._claim_grades[tid]),
+                   verdict_reason_short=self._reasons[tid])
 
     def _browse(self, allowed: Any) -> SearchResponse:
         import numpy as np
@@ -280,7 +375,7 @@ class SearchEngine:
     def _loosen(self, text: str, corrected: str, filters: Filters, mode: str) -> dict[str, int]:
         out = {}
         for name in filters.active():
-            n = len(self._rank(text, corrected, LOOSEN_PROBE, self.masks.allowed(filters.without(name)), mode))
+            n = len(self._rank(text, corrected, LOOSEN_PROBE, self.masks.allowed(filters.without(name)), mode).hits)
             if n:
                 out[name] = n
         return out

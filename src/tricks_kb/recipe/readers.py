@@ -128,30 +128,31 @@ def detect_format(text: str, filename: str | None = None) -> str:
     if stripped.startswith("#!") or (_CLI_HINT.search(text) and re.search(
             r"(?m)^\s*(python3?|torchrun|accelerate|deepspeed|bash|sh|srun|\./\S+\.sh|\S+\.py)\b", text)):
         return "cli"
-    if ext == "toml" or (ext != "py" and _TOML_TABLE.search(text) and _TOML_KV.search(text)):
-        try:
-            tomllib.loads(text)
-            return "toml"
-        except tomllib.TOMLDecodeError:
-            if ext == "toml":
-                return "toml"
+    # TOML with table headers first (before the Python check); a looser TOML test after it
+    if (ext == "toml" or (ext != "py" and _TOML_TABLE.search(text) and _TOML_KV.search(text))) and _is_toml(text, ext):
+        return "toml"
     py_lines = len(_PY_ASSIGN.findall(text))
     yaml_lines = len(_YAML_LINE.findall(text))
     if (ext == "py" or (py_lines and py_lines >= yaml_lines)) and _parses_python(text):
         return "python"
-    if ext == "toml" or (_TOML_KV.search(text) and (_TOML_TABLE.search(text) or not _YAML_KEY.search(text))):
-        try:
-            tomllib.loads(text)
-            return "toml"
-        except tomllib.TOMLDecodeError:
-            if ext == "toml":
-                return "toml"
+    if (ext == "toml" or (_TOML_KV.search(text) and (_TOML_TABLE.search(text) or not _YAML_KEY.search(text)))) \
+            and _is_toml(text, ext):
+        return "toml"
     if ext in ("yaml", "yml", "json") or _YAML_KEY.search(text):
         return "yaml" if ext != "json" else "json"
     if _CLI_HINT.search(text):
         return "cli"
     raise ReadError("RC001", "unknown config format: not JSON, YAML, TOML, a Python config or a command line",
                     "pass a .json, .yaml, .toml or .py config, or a shell script with --flag value pairs")
+
+
+def _is_toml(text: str, ext: str) -> bool:
+    """Parses as TOML, or is named .toml (its syntax error is then reported by the TOML reader)."""
+    try:
+        tomllib.loads(text)
+        return True
+    except tomllib.TOMLDecodeError:
+        return ext == "toml"
 
 
 def _parses_python(text: str) -> bool:

@@ -138,14 +138,25 @@ def _card(hit: object, query: str, terms: str, tricks: dict[str, Trick]) -> None
         st.markdown(escape_md(hit.summary))
         if not query.strip():
             return
-        answer = _answer(hit, trick, terms)
-        if answer:
-            st.markdown(answer)
-        if trick is not None and trick.verdict_reason:
-            st.caption(f"Why {escape_md(hit.verdict)}: " + escape_md(snippet(first_sentence(trick.verdict_reason),
-                                                                             "", width=240)))
-        elif hit.matched:
-            st.caption("Matched: " + highlight_md(snippet(hit.matched, terms), terms))
+        answer = getattr(hit, "answer", None)
+        if answer:  # the engine's answering claim (its best-scoring claim passage, else its best-graded claim)
+            st.markdown(f"{grade_badge(answer['grade'])} **Answer** (claim {answer['claim']}, "
+                        f"{escape_md(answer['effect'])}, source {escape_md(answer['source'])}): "
+                        + highlight_md(snippet(answer["statement"], terms), terms))
+        else:
+            fallback = _answer(hit, trick, terms)
+            if fallback:
+                st.markdown(fallback)
+        reason = getattr(hit, "verdict_reason_short", "") or (
+            first_sentence(trick.verdict_reason) if trick is not None and trick.verdict_reason else "")
+        if reason:
+            st.markdown(f"**Why {escape_md(hit.verdict)}:** " + escape_md(snippet(reason, "", width=240)))
+        if hit.matched:
+            if hit.matched_kind == "claim" and hit.claim_index is not None:
+                where = f"claim {hit.claim_index + 1}"
+            else:
+                where = "symptom" if hit.matched_kind == "symptom" else "entry"
+            st.caption(f"Matched ({where}): " + highlight_md(snippet(hit.matched, terms), terms))
 
 
 def _apply_query(text: str) -> None:
@@ -171,6 +182,29 @@ def _suggestions(resp: object) -> None:
         count = f"{n}{'+' if n >= LOOSEN_PROBE else ''}"
         st.button(f"Loosen the {escape_md(label)} filter ({count} results without it)", key=f"sugg-{name}",
                   on_click=_loosen, args=(name,), icon=":material/filter_alt_off:")
+
+
+def _no_match(resp: object) -> None:
+    """Below the relevance floor: say so plainly, name the nearest entries, offer the whole catalog."""
+    from .widgets import trick_link
+
+    st.info("No trick matches this question: nothing in the catalog is close to it.", icon=":material/search_off:")
+    tricks = get_tricks()
+    near = [t for t in getattr(resp, "suggestions", []) if t in tricks]
+    if near:
+        st.caption("Nearest entries, though not close:")
+        for tid in near:
+            trick_link(tid, tricks[tid].name)
+    st.button("Browse the whole catalog", key="browse-catalog", on_click=_apply_query, args=("",),
+              icon=":material/list:")
+    _suggestions(resp)
+
+
+def _compare_link(resp: object) -> None:
+    pair = getattr(resp, "compare", None) or []
+    if len(pair) == 2:
+        nav.link("compare", "Compare these two side by side", query_params={"compare": ",".join(pair)},
+                 icon=":material/compare:")
 
 
 def _empty(resp: object, chosen: dict[str, object]) -> None:
@@ -238,6 +272,9 @@ def render() -> None:
         st.info("Semantic search is still loading: these are keyword matches for now; results refine by "
                 "themselves in a few seconds.", icon=":material/hourglass_top:")
         _wait_for_engine()
+    if getattr(resp, "below_floor", False):
+        _no_match(resp)
+        return
     if not hits:
         _empty(resp, chosen)
         return
@@ -248,6 +285,7 @@ def render() -> None:
         st.caption(f"{len(hits)} results for “{escape_md(query[:80])}” ({escape_md(resp.mode)} search, "
                    f"{took_ms:.0f} ms), best first.")
         _suggestions(resp)
+        _compare_link(resp)
     corrected = getattr(resp, "corrected_query", None)
     terms = " ".join((query, corrected or ""))  # a corrected word is highlighted like a typed one
     for hit in hits:
