@@ -184,6 +184,35 @@ def compare_table(tricks: list[Trick]) -> tuple[list[str], dict[str, list[str]]]
     return labels, columns
 
 
+def compare_claims(tricks: list[Trick]) -> list[dict[str, Any]]:
+    """Claims of several tricks in one table, sorted by setting so the same task lines up."""
+    rows = []
+    for t in tricks:
+        for c, g in zip(t.claims, grade_claims(t), strict=True):
+            rows.append({
+                "task": c.setting.task,
+                "setting": setting_text(c),
+                "trick": t.name,
+                "effect": c.effect.value,
+                "magnitude": magnitude_text(c),
+                "evidence": c.evidence.value,
+                "grade": g.grade,
+            })
+    return sorted(rows, key=lambda r: (r["task"].casefold(), r["setting"].casefold(), r["trick"]))
+
+
+def compare_magnitudes(tricks: list[Trick]) -> list[dict[str, Any]]:
+    """Every reported magnitude of the selected tricks."""
+    rows = []
+    for t in tricks:
+        for c in t.claims:
+            m = c.magnitude
+            if m is not None:
+                rows.append({"trick": t.name, "metric": m.metric, "value": m.value, "unit": m.unit or "",
+                             "baseline": m.baseline or "", "setting": setting_text(c)})
+    return rows
+
+
 @dataclass(frozen=True)
 class Relation:
     """A typed link between two selected tricks."""
