@@ -184,11 +184,12 @@ def _suggestions(resp: object) -> None:
                   on_click=_loosen, args=(name,), icon=":material/filter_alt_off:")
 
 
-def _no_match(resp: object) -> None:
+def _no_match(resp: object, query: str) -> None:
     """Below the relevance floor: say so plainly, name the nearest entries, offer the whole catalog."""
     from .widgets import trick_link
 
     st.info("No trick matches this question: nothing in the catalog is close to it.", icon=":material/search_off:")
+    st.caption(f"Asked: “{escape_md(query[:80])}”")  # shown as text (escape_md breaks auto-linking)
     tricks = get_tricks()
     near = [t for t in getattr(resp, "suggestions", []) if t in tricks]
     if near:
@@ -273,7 +274,7 @@ def render() -> None:
                 "themselves in a few seconds.", icon=":material/hourglass_top:")
         _wait_for_engine()
     if getattr(resp, "below_floor", False):
-        _no_match(resp)
+        _no_match(resp, query)
         return
     if not hits:
         _empty(resp, chosen)
