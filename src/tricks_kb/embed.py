@@ -249,6 +249,9 @@ def preload_embedder(model: str | None = None, backend: str = "auto") -> threadi
         except Exception:  # noqa: BLE001, S110  # nosec B110 # the caller's own load_embedder call reports it
             pass
 
+    # numpy in this thread first: two threads importing it at once can fail with "partially initialized module"
+    import numpy  # noqa: F401
+
     thread = threading.Thread(target=run, name="tricks-kb-preload", daemon=True)
     thread.start()
     return thread

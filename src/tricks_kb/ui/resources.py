@@ -157,6 +157,10 @@ def _engine_future(index: str | None, catalog: str, model: str | None) -> Future
             return kept[1]
         if kept is not None:
             log.info("index or catalog changed on disk: reloading the search engine")
+        # numpy in this thread first: the server's main thread imports it too (Streamlit), and two
+        # threads importing it at once can fail with "partially initialized module"
+        import numpy  # noqa: F401
+
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tricks-kb-engine")
         future = pool.submit(_load_engine, tricks, index, model)
         pool.shutdown(wait=False)
