@@ -34,7 +34,7 @@ def entry_file_url(repo: str, t: Trick, branch: str = "main") -> str:
 
 
 def absolute_links(markdown: str, repo: str | None, branch: str = "main") -> str:
-    """Markdown with its repository-relative links (``[x](docs/a.md)``) pointed at the repository's files.
+    """Markdown with its repository-relative links (``[x](docs/evidence.md)``) pointed at the repository's files.
 
     Shown in the app, a relative link would resolve against the app's URL and open a blank page; without a
     repository the link text stays, as code.
