@@ -81,7 +81,7 @@ case "$cmd" in
     echo "==> schema is generated";     "$VENV/bin/tricks-kb" schema --check
     echo "==> catalog is formatted";    "$VENV/bin/tricks-kb" fmt --check
     echo "==> index is fresh";          "$VENV/bin/tricks-kb" build --check
-    echo "==> ruff";                    "$VENV/bin/ruff" check src tests bench app.py
+    echo "==> ruff";                    "$VENV/bin/ruff" check src tests bench app.py serve.py
     echo "==> pytest"
     # pytest exits 5 when it collects nothing: set -e makes that a failure too.
     "$VENV/bin/python" -m pytest "$@" ;;
