@@ -7,15 +7,14 @@ Screenshots of every page land in test-output/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, start_server
+from tricks_kb.testing import start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -38,16 +37,6 @@ def bad_server(hostile_catalog, corrupt_index):
     env = {"TRICKS_KB_CATALOG": str(hostile_catalog), "TRICKS_KB_INDEX": str(corrupt_index)}
     with start_server(LOGS / "e2e-bad.log", env=env) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (./dev.sh test does it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Watch:

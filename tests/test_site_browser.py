@@ -6,7 +6,6 @@ as a static host would serve a project page.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,10 +14,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tricks_kb.site import build_site
-from tricks_kb.testing import CHROMIUM, CHROMIUM_ARGS, free_port
+from tricks_kb.testing import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -49,16 +48,6 @@ def served(tmp_path_factory, catalog_dir):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (./dev.sh test does it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
