@@ -1,9 +1,15 @@
-"""Bounded load test of the app: N concurrent browser sessions searching for T seconds against localhost.
+"""Bounded load test of the app: N concurrent sessions searching for T seconds against localhost.
 
-    .venv/bin/python bench/app_load.py [--sessions 6] [--seconds 45] [--index DIR] [--catalog DIR]
+    .venv/bin/python bench/app_load.py [--sessions 6] [--seconds 45] [--client browser|ws] [--think S]
+                                       [--index DIR] [--catalog DIR]
 
-Each session is its own browser context (its own Streamlit session) in one headless chromium. It opens
-``/?q=...``, then loops: type a query, press Enter, wait until the results for that query are drawn.
+``--client browser`` (default): each session is its own browser context (its own Streamlit session) in one
+headless chromium; it opens ``/?q=...``, then loops: type a query, press Enter, wait until the results
+for that query are drawn. On a 2-core machine the browsers drawing N pages take most of the CPU, so
+``--client ws`` drives each session over Streamlit's own WebSocket protocol instead (``_st_protocol``:
+the same messages a browser sends; the server cannot tell the difference) and times Enter -> the
+script run has sent its last delta: the server's latency, with the cores left to the server.
+``--think S``: each session waits a random 0.5S-1.5S between queries, as a reader does (0: back to back).
 Reports completed queries, throughput, latency (median, p95, max), errors (friendly error boxes,
 Streamlit exception boxes, timeouts), whether the server stayed healthy, and its memory before and after.
 """
@@ -46,7 +52,7 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-async def session(browser, url: str, sid: int, deadline: float, out: dict) -> None:
+async def session(browser, url: str, sid: int, deadline: float, out: dict, think: float = 0.0) -> None:
     rng = random.Random(sid)
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
@@ -73,11 +79,59 @@ async def session(browser, url: str, sid: int, deadline: float, out: dict) -> No
             bad = await page.locator("[data-testid='stException']").count()
             bad += await page.get_by_text("Sorry, something went wrong").count()
             out["errors"] += int(bad > 0)
+            if think:
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
     finally:
         await ctx.close()
 
 
-async def run(url: str, sessions: int, seconds: float) -> dict:
+async def ws_session(url: str, sid: int, deadline: float, think: float, out: dict) -> None:
+    """One session over the WebSocket protocol: open ``/?q=...``, then search until the deadline."""
+    from _st_protocol import Session
+
+    rng = random.Random(sid)
+    s = Session(url)
+    try:
+        try:
+            first = await s.open(QUERIES[sid % len(QUERIES)], timeout=180)
+        except Exception:  # noqa: BLE001 - a session that never opened is a measured failure, not a crash
+            out["not_opened"] = out.get("not_opened", 0) + 1
+            return
+        out["errors"] += int(first.failed)
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            q = f"{rng.choice(QUERIES)} {sid}x{n}"
+            try:
+                r = await s.search(q, timeout=QUERY_TIMEOUT_MS / 1000)
+            except Exception:  # noqa: BLE001 - a timeout or a dropped socket is a measured failure
+                out["timeouts"] += 1
+                return
+            if not any(f"for “{q}”" in t.replace("\\", "") for t in r.text):  # the caption escapes markdown
+                out["errors"] += 1  # the run finished without the results for this query
+            else:
+                out["latencies"].append(r.seconds * 1000)
+            out["errors"] += int(r.failed)
+            if think:
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+    finally:
+        await s.close()
+
+
+async def run_ws(url: str, sessions: int, seconds: float, think: float) -> dict:
+    out = {"latencies": [], "timeouts": 0, "errors": 0}
+    from _st_protocol import Session
+
+    warm = Session(url)  # the engine is loaded from the server's start; one run makes sure of it
+    await warm.open("warmup", timeout=600)
+    await warm.close()
+    start = time.monotonic()
+    await asyncio.gather(*(ws_session(url, i, start + seconds, think, out) for i in range(sessions)))
+    out["elapsed"] = time.monotonic() - start
+    return out
+
+
+async def run(url: str, sessions: int, seconds: float, think: float = 0.0) -> dict:
     out = {"latencies": [], "timeouts": 0, "errors": 0}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -88,7 +142,7 @@ async def run(url: str, sessions: int, seconds: float) -> dict:
         await warm.close()
         start = time.monotonic()
         deadline = start + seconds
-        await asyncio.gather(*(session(browser, url, i, deadline, out) for i in range(sessions)))
+        await asyncio.gather(*(session(browser, url, i, deadline, out, think) for i in range(sessions)))
         out["elapsed"] = time.monotonic() - start
         await browser.close()
     return out
@@ -98,6 +152,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=6)
     ap.add_argument("--seconds", type=float, default=45)
+    ap.add_argument("--client", choices=("browser", "ws"), default="browser",
+                    help="sessions in headless chromium, or over the WebSocket protocol (no browser)")
+    ap.add_argument("--think", type=float, default=0.0, help="mean pause between a session's queries (s)")
     ap.add_argument("--index", help="index folder (default: the committed index/)")
     ap.add_argument("--catalog", help="catalog folder (default: tricks/)")
     args = ap.parse_args()
@@ -105,7 +162,10 @@ def main() -> int:
     log = Path(tempfile.mkdtemp(prefix="app-load-")) / "server.log"
     with start_server(log, env=env) as server:
         before = rss_mb(server.proc.pid)
-        out = asyncio.run(run(server.url, args.sessions, args.seconds))
+        if args.client == "ws":
+            out = asyncio.run(run_ws(server.url, args.sessions, args.seconds, args.think))
+        else:
+            out = asyncio.run(run(server.url, args.sessions, args.seconds, args.think))
         after = rss_mb(server.proc.pid)
         with urllib.request.urlopen(server.url + "/_stcore/health", timeout=5) as r:  # noqa: S310 - localhost
             healthy = r.read().decode().strip() == "ok"
@@ -114,12 +174,13 @@ def main() -> int:
         tracebacks = text.count("StreamlitAPIException") + text.count("tricks_kb/ui")
     lat = out["latencies"]
     load = os.getloadavg()
-    print("## Load test (app)\n")
+    print(f"## Load test (app, {args.client} sessions, think {args.think:g} s)\n")
     print(f"Machine: {machine()}. Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.\n")
     print("| measure | value |\n|---|---|")
-    print(f"| concurrent browser sessions x time | {args.sessions} x {out['elapsed']:.0f} s |")
+    print(f"| concurrent sessions x time | {args.sessions} x {out['elapsed']:.0f} s |")
     print(f"| queries completed | {len(lat)} ({len(lat) / out['elapsed']:.1f}/s) |")
-    print(f"| latency, Enter -> results drawn | {summary(lat)} |")
+    what = "Enter -> results drawn" if args.client == "browser" else "search sent -> script run finished"
+    print(f"| latency, {what} | {summary(lat)} |")
     print(f"| timeouts (> {QUERY_TIMEOUT_MS // 1000} s) / pages showing an error | {out['timeouts']} / {out['errors']} |")
     print(f"| sessions that could not open the page within 180 s | {out.get('not_opened', 0)} |")
     print(f"| server healthy afterwards / app errors in its log | {healthy} / {tracebacks} |")

@@ -9,6 +9,7 @@ every script kept.
 from __future__ import annotations
 
 import importlib.util
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -32,8 +33,14 @@ def char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} {name}".rstrip()
 
 
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def hidden_character(text: str, label: bool) -> tuple[int, str] | None:
     """Index and name of the first character that must not appear; ``label`` also refuses invisibles."""
+    if text.isascii():  # the common case, without a Python loop over every character
+        m = _ASCII_CONTROL.search(text)
+        return (m.start(), char_name(m.group())) if m else None
     for i, ch in enumerate(text):
         cat = unicodedata.category(ch)
         if (cat == "Cc" and ch not in "\t\n") or ch in BIDI_CONTROLS or ch in LINE_SEPARATORS:

@@ -60,30 +60,34 @@ def _redirect_deep_links() -> None:
         st.switch_page(nav.page("compare"), query_params={"compare": params.get_str("compare")})
 
 
-def _filters_sidebar() -> dict[str, object]:
+def _filter_values() -> dict[str, object]:
+    """The filters in force: the sidebar widgets' values, set from the URL on a session's first run."""
     lo, hi = _year_bounds()
-    lists = _list_filters()
-    for name, (_, options, _) in lists.items():
+    for name, (_, options, _) in _list_filters().items():
         params.init_state(f"f_{name}", [v for v in params.get_list(name) if v in options])
     ymin, ymax = parse_year(params.get_str("year_min")), parse_year(params.get_str("year_max"))
     a = min(max(ymin or lo, lo), hi)
     b = max(min(ymax or hi, hi), a)
     params.init_state(f"f_{YEAR}", (a, b))
+    chosen: dict[str, object] = {name: list(st.session_state[f"f_{name}"]) for name in URL_FILTERS}
+    years = st.session_state[f"f_{YEAR}"] if lo < hi else (lo, hi)
+    chosen["year_min"] = years[0] if years[0] > lo else None
+    chosen["year_max"] = years[1] if years[1] < hi else None
+    return chosen
+
+
+def _filters_sidebar(chosen: dict[str, object]) -> None:
+    """The filter widgets (drawn after the results: the first screen is the results, not the side panel)."""
+    lo, hi = _year_bounds()
     with st.sidebar:
         st.subheader("Filters")
-        chosen: dict[str, object] = {}
-        for name, (label, options, fmt) in lists.items():
-            chosen[name] = st.multiselect(label, options, key=f"f_{name}", format_func=fmt)
+        for name, (label, options, fmt) in _list_filters().items():
+            st.multiselect(label, options, key=f"f_{name}", format_func=fmt)
         if lo < hi:
-            years = st.slider("Year of sources", min_value=lo, max_value=hi, key=f"f_{YEAR}",
-                              help="Keep tricks with at least one source published in this range.")
-        else:
-            years = (lo, hi)
-        chosen["year_min"] = years[0] if years[0] > lo else None
-        chosen["year_max"] = years[1] if years[1] < hi else None
+            st.slider("Year of sources", min_value=lo, max_value=hi, key=f"f_{YEAR}",
+                      help="Keep tricks with at least one source published in this range.")
         if any(chosen.values()):
             st.button("Clear all filters", on_click=_clear_filters, args=(lo, hi), icon=":material/filter_alt_off:")
-    return chosen
 
 
 def _clear_filters(lo: int, hi: int) -> None:
@@ -128,35 +132,40 @@ def _answer(hit: object, trick: Trick | None, terms: str) -> str | None:
 
 
 def _card(hit: object, query: str, terms: str, tricks: dict[str, Trick]) -> None:
+    """One result: the trick link, then a single markdown body (one element per card keeps a new tab fast)."""
     from .widgets import trick_link
 
     trick = tricks.get(hit.id)
     direction = evidence_direction(trick) if trick else "for"
-    with st.container(border=True):
-        trick_link(hit.id, hit.name)
-        st.markdown(badge_line(hit.verdict, hit.grade, hit.category, direction), help=badge_help(hit.verdict))
-        st.markdown(escape_md(hit.summary))
-        if not query.strip():
-            return
+    lines = [badge_line(hit.verdict, hit.grade, hit.category, direction), escape_md(hit.summary)]
+    if query.strip():
         answer = getattr(hit, "answer", None)
         if answer:  # the engine's answering claim (its best-scoring claim passage, else its best-graded claim)
-            st.markdown(f"{grade_badge(answer['grade'])} **Answer** (claim {answer['claim']}, "
-                        f"{escape_md(answer['effect'])}, source {escape_md(answer['source'])}): "
-                        + highlight_md(snippet(answer["statement"], terms), terms))
+            lines.append(f"{grade_badge(answer['grade'])} **Answer** (claim {answer['claim']}, "
+                         f"{escape_md(answer['effect'])}, source {escape_md(answer['source'])}): "
+                         + highlight_md(snippet(answer["statement"], terms), terms))
         else:
             fallback = _answer(hit, trick, terms)
             if fallback:
-                st.markdown(fallback)
+                lines.append(fallback)
         reason = getattr(hit, "verdict_reason_short", "") or (
             first_sentence(trick.verdict_reason) if trick is not None and trick.verdict_reason else "")
         if reason:
-            st.markdown(f"**Why {escape_md(hit.verdict)}:** " + escape_md(snippet(reason, "", width=240)))
+            lines.append(f"**Why {escape_md(hit.verdict)}:** " + escape_md(snippet(reason, "", width=240)))
         if hit.matched:
             if hit.matched_kind == "claim" and hit.claim_index is not None:
                 where = f"claim {hit.claim_index + 1}"
             else:
                 where = "symptom" if hit.matched_kind == "symptom" else "entry"
-            st.caption(f"Matched ({where}): " + highlight_md(snippet(hit.matched, terms), terms))
+            lines.append(f":gray[Matched ({where}): " + highlight_md(snippet(hit.matched, terms), terms) + "]")
+    with st.container(border=True):
+        trick_link(hit.id, hit.name)
+        st.markdown("\n\n".join(lines))
+
+
+def _legend() -> None:
+    """What the badges on the cards mean: one tooltip for the whole list, not one per card."""
+    st.caption("Badges: verdict · strongest evidence grade · category.", help=badge_help())
 
 
 def _apply_query(text: str) -> None:
@@ -246,12 +255,18 @@ def render() -> None:
     with st.container(key="phone-filters"):  # shown on narrow screens only (see style.py)
         st.caption(":material/tune: Filters (category, verdict, grade, domain, tag, year): open the side panel "
                    "with **»** at the top left.")
-    chosen = _filters_sidebar()
+    chosen = _filter_values()
     params.write({"q": query.strip(), **{k: v for k, v in chosen.items() if k in URL_FILTERS},
                   "year_min": str(chosen["year_min"]) if chosen["year_min"] else None,
                   "year_max": str(chosen["year_max"]) if chosen["year_max"] else None})
     params.remember({"s_q": query.strip(), f"f_{YEAR}": st.session_state.get(f"f_{YEAR}"),
                      **{f"f_{k}": list(chosen[k]) for k in URL_FILTERS}})
+    _results(query, chosen, tricks)
+    _filters_sidebar(chosen)  # after the results, which are the first screen (a widget not drawn loses its state)
+
+
+def _results(query: str, chosen: dict[str, object], tricks: dict[str, Trick]) -> None:
+    """The results for the query and filters: cards, or what to do when there are none."""
     filters = Filters(**{name: chosen[name] for name in FILTER_NAMES})
     view = (query.strip(), repr(sorted((k, str(v)) for k, v in chosen.items())))
     if st.session_state.get("s_view") != view:  # a new query or filter starts from the first page again
@@ -287,6 +302,7 @@ def render() -> None:
                    f"{took_ms:.0f} ms), best first.")
         _suggestions(resp)
         _compare_link(resp)
+    _legend()
     corrected = getattr(resp, "corrected_query", None)
     terms = " ".join((query, corrected or ""))  # a corrected word is highlighted like a typed one
     for hit in hits:
