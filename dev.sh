@@ -66,14 +66,7 @@ case "$cmd" in
     #   ./dev.sh app --expose HOSTNAME   (listens on every interface, accepts only Host: HOSTNAME or localhost)
     setup
     if [ ! -f index/manifest.json ]; then "$VENV/bin/tricks-kb" build; fi
-    extra=()
-    if [ "${1:-}" = "--expose" ]; then
-      [ -n "${2:-}" ] || { echo "error: --expose needs the host name clients use, e.g. --expose kb.example.org" >&2; exit 2; }
-      extra=(--server.address 0.0.0.0 --server.allowedHosts localhost --server.allowedHosts 127.0.0.1
-             --server.allowedHosts "$2")
-      shift 2
-    fi
-    exec "$VENV/bin/python" -m tricks_kb.ui.serve serve.py "${extra[@]}" "$@" ;;  # other server flags: .streamlit/config.toml
+    exec "$VENV/bin/python" -m tricks_kb.ui.serve serve.py "$@" ;;  # --expose HOST, other flags: .streamlit/config.toml
   test)
     setup
     ensure_chromium

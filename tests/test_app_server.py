@@ -165,3 +165,49 @@ def test_no_bare_or_attacker_url_becomes_a_link(watched_server) -> None:
 def test_the_checker_would_see_an_outside_address() -> None:
     assert not _is_local("('8.8.8.8', 1)") and not _is_local("'checkip.amazonaws.com'")
     assert _is_local("('127.0.0.1', 8501)") and _is_local("'localhost'") and _is_local("'/tmp/x.sock'")
+
+
+def _other_address() -> str | None:
+    """A non-loopback IPv4 address of this machine (None when it has none)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # UDP connect sends nothing; it only picks the outgoing interface
+            addr = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if ipaddress.ip_address(addr).is_loopback else addr
+
+
+def test_expose_serves_the_named_host_only(search_index, tmp_path) -> None:
+    env = {"TRICKS_KB_CATALOG": str(search_index.catalog_dir), "TRICKS_KB_INDEX": str(search_index.index_dir)}
+    with start_server(LOGS / "server-expose.log", env=env, args=["--expose", "kb.example.org"]) as server:
+        port = server.port
+        assert _handshake(port, f"kb.example.org:{port}", f"http://kb.example.org:{port}") == 101
+        assert _handshake(port, f"localhost:{port}", f"http://localhost:{port}") == 101
+        assert _handshake(port, f"evil.example:{port}", f"http://evil.example:{port}") != 101
+        other = _other_address()
+        if other:  # listening on every interface, not only loopback
+            with socket.create_connection((other, port), timeout=10):
+                pass
+
+
+def test_default_server_listens_on_loopback_only(watched_server) -> None:
+    server, _ = watched_server
+    other = _other_address()
+    if other is None:
+        pytest.skip("this machine has no non-loopback address to try")
+    with pytest.raises(OSError):
+        socket.create_connection((other, server.port), timeout=5).close()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--expose"], "needs the host name"),
+    (["--expose", "--server.port"], "needs the host name"),
+    (["--expose", "http://kb.example.org:80"], "not a host name"),
+])
+def test_expose_without_a_usable_host_is_a_usage_error(args, message, capsys) -> None:
+    from tricks_kb.ui.serve import main
+
+    assert main(["serve.py", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --expose") and message in err

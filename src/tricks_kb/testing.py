@@ -71,11 +71,13 @@ class Server:
 
 
 def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | None = None,
-                 timeout: float = 60.0, script: str = "serve.py", health_path: str = "/_stcore/health") -> Server:
+                 timeout: float = 60.0, script: str = "serve.py", health_path: str = "/_stcore/health",
+                 args: list[str] | None = None) -> Server:
     """Run ``streamlit run serve.py`` through ``ui/serve.py`` (as ``./dev.sh app`` does, so the engine
     starts loading with the server; flags from .streamlit/config.toml) and wait until ``health_path`` says ok.
 
     (Under a base URL path, e.g. ``STREAMLIT_SERVER_BASE_URL_PATH=kb``, the health path is ``/kb/_stcore/health``.)
+    ``args``: launcher arguments instead of the default ``--server.address 127.0.0.1`` (e.g. ``--expose HOST``).
     """
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
@@ -84,7 +86,7 @@ def start_server(log_path: Path, env: dict[str, str] | None = None, port: int | 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w", encoding="utf-8")
     cmd = [sys.executable, "-m", "tricks_kb.ui.serve", str(repo_root() / script), "--server.port", str(port),
-           "--server.address", "127.0.0.1"]
+           *(args if args is not None else ["--server.address", "127.0.0.1"])]
     proc = subprocess.Popen(cmd, cwd=repo_root(), env=full_env, stdout=log, stderr=subprocess.STDOUT,  # nosec B603 # fixed argv: this interpreter + our streamlit launcher, no shell
                             start_new_session=True)
     server = Server(proc, port, log_path)
