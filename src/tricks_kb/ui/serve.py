@@ -31,7 +31,7 @@ def expose_flags(args: list[str]) -> list[str]:
     if not _HOST.fullmatch(host):
         raise UsageError(f"--expose {host[:80]!r}: not a host name (letters, digits, '-' and '.'; no port or scheme)")
     allowed = [flag for h in (*LOCAL_HOSTS, host) for flag in ("--server.allowedHosts", h)]
-    return [*args[:i], "--server.address", "0.0.0.0", *allowed, *args[i + 2:]]  # nosec B104 # asked for
+    return [*args[:i], "--server.address", "0.0.0.0", *allowed, *args[i + 2:]]  # noqa: S104  # nosec B104 # asked for
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,9 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    import threading
+
+    import numpy  # noqa: F401 - here first: two threads importing numpy at once can fail ("partially initialized")
+
     from .resources import start_engine
 
-    start_engine()
+    # The catalog and the engine load beside Streamlit's own import instead of before it: the health
+    # check answers sooner, and the first search still waits for the engine (resources.get_engine).
+    threading.Thread(target=start_engine, name="tricks-kb-start", daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", *args]
