@@ -21,6 +21,7 @@ from tricks_kb.retrieval_eval import (
     evaluate_real,
     floor_rates,
     load_real_questions,
+    pooled_real,
     split_real,
     table,
 )
@@ -45,13 +46,19 @@ def main() -> None:
           + (f" dense_weight={args.weight}" if args.fusion == "weighted" else f" k={fusion.rrf_k}"))
     results, n = evaluate_modes(engine, EVAL)
     print("\nown phrasings (queries.tsv)\n" + table(results, n))
-    dev, held = split_real(load_real_questions(EVAL / REAL_QUESTIONS))
-    for name, items in (("real questions, dev (first 60)", dev), ("real questions, held-out", held)):
+    results, n = evaluate_modes(engine, EVAL, pooled=True)
+    print("\nown phrasings, with the blind judgments of newer entries (pooled_qrels.tsv)\n" + table(results, n))
+    items = load_real_questions(EVAL / REAL_QUESTIONS)
+    pooled = pooled_real(items, EVAL)
+    dev, held = split_real(items)
+    for name, part in (("real questions, dev (first 60)", dev), ("real questions, held-out", held)):
         if name.endswith("held-out") and args.dev_only:
             continue
-        results, n = evaluate_real(engine, items)
-        rates = floor_rates(engine, items)
+        results, n = evaluate_real(engine, part)
+        rates = floor_rates(engine, part)
         print(f"\n{name}\n" + table(results, n))
+        results, n = evaluate_real(engine, part, pooled=pooled)
+        print(f"\n{name}, with the blind judgments of newer entries\n" + table(results, n))
         print(f"floor: false rejections {rates['false_rejection']:.3f} of {int(rates['answerable'])} answerable, "
               f"true negatives {rates['true_negative']:.3f} of {int(rates['unanswerable'])} unanswerable")
 

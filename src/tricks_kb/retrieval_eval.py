@@ -27,6 +27,44 @@ def load_eval(folder: Path, known_ids: set[str] | None = None) -> tuple[dict[str
     return {q: queries[q] for q in qrels}, qrels
 
 
+# --- pooled judgments: entries written after a set was labelled, judged blind (tests/eval/pooled.md) ------
+
+POOLED = "pooled_qrels.tsv"
+
+
+def load_pooled(folder: Path) -> dict[str, dict[str, dict[str, int]]]:
+    """{set: {qid: {trick id: grade}}} from pooled_qrels.tsv ('own' or 'real'; {} when the file is absent)."""
+    path = folder / POOLED
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    if not path.is_file():
+        return out
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            out.setdefault(r["set"], {}).setdefault(r["qid"], {})[r["doc"]] = int(r["grade"])
+    return out
+
+
+def pooled_real(items: list[dict[str, Any]], folder: Path) -> dict[str, dict[str, int]]:
+    """The pooled grades of the real questions by question text (pooled qids number the whole file)."""
+    return {items[int(qid[1:]) - 1]["q"]: grades for qid, grades in load_pooled(folder).get("real", {}).items()
+            if 0 < int(qid[1:]) <= len(items)}
+
+
+def with_pooled(qrels: dict[str, dict[str, int]], pooled: dict[str, dict[str, int]] | None,
+                known_ids: set[str]) -> dict[str, dict[str, int]]:
+    """``qrels`` plus the pooled grades of pairs it does not label (a written label is never overridden)."""
+    if not pooled:
+        return qrels
+    out = {q: dict(d) for q, d in qrels.items()}
+    for qid, docs in pooled.items():
+        if qid not in out:
+            continue
+        for doc, grade in docs.items():
+            if grade and doc in known_ids and doc not in out[qid]:
+                out[qid][doc] = grade
+    return out
+
+
 def run_queries(engine: Any, queries: dict[str, str], mode: str, k: int = 10) -> dict[str, dict[str, float]]:
     """A ranx-style run {qid: {trick id: score}} for one mode; scores are made strictly decreasing by rank."""
     run: dict[str, dict[str, float]] = {}
@@ -48,10 +86,12 @@ def score(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) ->
     return {m: float(out[m]) for m in METRICS}
 
 
-def evaluate_modes(engine: Any, folder: Path, modes: tuple[str, ...] = ("bm25", "dense", "hybrid")
-                   ) -> tuple[dict[str, dict[str, float]], int]:
-    """Scores per mode and the number of queries used."""
+def evaluate_modes(engine: Any, folder: Path, modes: tuple[str, ...] = ("bm25", "dense", "hybrid"),
+                   pooled: bool = False) -> tuple[dict[str, dict[str, float]], int]:
+    """Scores per mode and the number of queries used (``pooled``: with the blind judgments of newer entries)."""
     queries, qrels = load_eval(folder, set(engine.tricks))
+    if pooled:
+        qrels = with_pooled(qrels, load_pooled(folder).get("own"), set(engine.tricks))
     return {m: score(qrels, run_queries(engine, queries, m)) for m in modes}, len(queries)
 
 
@@ -119,9 +159,16 @@ def split_real(items: list[dict[str, Any]], dev: int = DEV_ITEMS) -> tuple[list[
     return items[:dev], items[dev:]
 
 
-def graded_qrels(items: list[dict[str, Any]], known_ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
-    """:func:`real_qrels` limited to the items some existing entry answers (a grade 2): the nDCG set."""
+def graded_qrels(items: list[dict[str, Any]], known_ids: set[str], pooled: dict[str, dict[str, int]] | None = None
+                 ) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """:func:`real_qrels` limited to the items some existing entry answers (a grade 2): the nDCG set.
+
+    ``pooled``: blind grades of newer entries by question text (:func:`pooled_real`).
+    """
     queries, qrels = real_qrels(items, known_ids)
+    if pooled:
+        by_qid = {q: pooled[text] for q, text in queries.items() if text in pooled}
+        qrels = with_pooled(qrels, by_qid, known_ids)
     keep = {q for q, g in qrels.items() if 2 in g.values()}
     return {q: queries[q] for q in keep}, {q: qrels[q] for q in keep}
 
@@ -149,8 +196,8 @@ def floor_rates(engine: Any, items: list[dict[str, Any]]) -> dict[str, float]:
             "answerable": float(len(answered)), "unanswerable": float(len(unanswered))}
 
 
-def evaluate_real(engine: Any, items: list[dict[str, Any]], modes: tuple[str, ...] = ("bm25", "dense", "hybrid")
-                  ) -> tuple[dict[str, dict[str, float]], int]:
+def evaluate_real(engine: Any, items: list[dict[str, Any]], modes: tuple[str, ...] = ("bm25", "dense", "hybrid"),
+                  pooled: dict[str, dict[str, int]] | None = None) -> tuple[dict[str, dict[str, float]], int]:
     """Scores per mode on the real questions that an existing entry answers, and their number."""
-    queries, qrels = graded_qrels(items, set(engine.tricks))
+    queries, qrels = graded_qrels(items, set(engine.tricks), pooled)
     return {m: score(qrels, run_queries(engine, queries, m)) for m in modes}, len(queries)
