@@ -1,0 +1,74 @@
+"""Scoring tricks from passage scores: the ``Fusion`` settings, dense + BM25 fusion and per-trick pooling.
+
+``search.SearchEngine`` gets a cosine per passage (dense side) and a BM25 score per passage (keyword
+side) for the query; ``fuse`` turns them into one score per passage and ``pool`` into one score per
+trick (its best passage plus a share of the next ones), remembering each trick's best passage and best
+claim. Every setting was chosen by measurement (docs/benchmarks.md, "Retrieval quality").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How dense and keyword scores are fused and pooled; chosen by measurement (docs/benchmarks.md)."""
+
+    method: str = "weighted"  # "weighted" (BM25 scaled by its max) or "rrf"
+    dense_weight: float = 0.6
+    rrf_k: int = 60
+    min_candidates: int = 200  # passages taken from each side at least
+    mention_bonus: float = 0.15  # added to a trick whose name or alias appears whole in a longer query
+    second_weight: float = 0.2  # share of a trick's second-best passage score added to its best
+    grade_bonus: float = 0.0  # evidence-aware order: added per grade step above D of a trick's best claim
+    established_bonus: float = 0.0  # an entry-level prior for tricks with the verdict "established"
+    floor: float = 0.30  # best passage cosine under which nothing is returned (0: off; docs/benchmarks.md)
+
+
+def fuse(dense: dict[int, float], sparse: dict[int, float], mode: str, f: Fusion) -> dict[int, float]:
+    """Passage scores from dense cosine and BM25: weighted (BM25 scaled by its max) or RRF."""
+    if not dense:
+        return dict(sparse)
+    if not sparse or mode == "dense":
+        return dict(dense)
+    if f.method == "rrf":
+        rd = {p: r for r, p in enumerate(sorted(dense, key=lambda p: -dense[p]), 1)}
+        rs = {p: r for r, p in enumerate(sorted(sparse, key=lambda p: -sparse[p]), 1)}
+        return {p: (1 / (f.rrf_k + rd[p]) if p in rd else 0.0) + (1 / (f.rrf_k + rs[p]) if p in rs else 0.0)
+                for p in set(dense) | set(sparse)}
+    w = f.dense_weight
+    top = max(sparse.values())
+    return {p: w * dense.get(p, 0.0) + (1 - w) * (sparse.get(p, 0.0) / top) for p in set(dense) | set(sparse)}
+
+
+@dataclass
+class Pooled:
+    """Per trick: its score and best passage (``best``), and its best-scoring claim passage (``claims``)."""
+
+    best: dict[str, tuple[float, int | None]]
+    claims: dict[str, tuple[float, int]]
+
+
+def pool(fused: dict[int, float], entry_of: list[str], is_claim: list[bool], known: dict | set,
+         f: Fusion) -> Pooled:
+    """One score per trick in ``known`` from its passages' fused scores: best + ``second_weight`` x second."""
+    best: dict[str, tuple[float, int | None]] = {}
+    claims: dict[str, tuple[float, int]] = {}
+    second: dict[str, float] = {}
+    for pid, s in fused.items():
+        tid = entry_of[pid]
+        if tid not in known:
+            continue
+        if tid not in best or s > best[tid][0]:
+            if tid in best:
+                second[tid] = best[tid][0]
+            best[tid] = (s, pid)
+        elif s > second.get(tid, 0.0):
+            second[tid] = s
+        if is_claim[pid] and (tid not in claims or s > claims[tid][0]):
+            claims[tid] = (s, pid)
+    if f.second_weight:
+        for tid, v in second.items():
+            best[tid] = (best[tid][0] + f.second_weight * v, best[tid][1])
+    return Pooled(best, claims)
