@@ -21,6 +21,12 @@ class Fusion:
     min_candidates: int = 200  # passages taken from each side at least
     mention_bonus: float = 0.15  # added to a trick whose name or alias appears whole in a longer query
     second_weight: float = 0.2  # share of a trick's second-best passage score added to its best
+    # Each passage's fused score is multiplied by the weight of its kind before pooling: the entry passage
+    # (name, aliases, summary, how-to) says what a trick is about; a claim often shares only incidental
+    # words with a question (a dataset, "labels", "weights"), and so outranked entries that answer it.
+    entry_weight: float = 1.15
+    claim_weight: float = 0.85
+    symptom_weight: float = 1.0
     grade_bonus: float = 0.0  # evidence-aware order: added per grade step above D of a trick's best claim
     established_bonus: float = 0.0  # an entry-level prior for tricks with the verdict "established"
     floor: float = 0.30  # best passage cosine under which nothing is returned (0: off; docs/benchmarks.md)
@@ -50,23 +56,31 @@ class Pooled:
     claims: dict[str, tuple[float, int]]
 
 
-def pool(fused: dict[int, float], entry_of: list[str], is_claim: list[bool], known: dict | set,
+def kind_weight(kind: str, f: Fusion) -> float:
+    """The weight of a passage kind ("entry", "claim", "symptom"; 1 for any other)."""
+    return {"entry": f.entry_weight, "claim": f.claim_weight, "symptom": f.symptom_weight}.get(kind, 1.0)
+
+
+def pool(fused: dict[int, float], entry_of: list[str], kinds: list[str], known: dict | set,
          f: Fusion) -> Pooled:
-    """One score per trick in ``known`` from its passages' fused scores: best + ``second_weight`` x second."""
+    """One score per trick in ``known`` from its passages' fused scores, each times its kind's weight:
+    best + ``second_weight`` x second."""
     best: dict[str, tuple[float, int | None]] = {}
     claims: dict[str, tuple[float, int]] = {}
     second: dict[str, float] = {}
+    weights = {k: kind_weight(k, f) for k in ("entry", "claim", "symptom")}
     for pid, s in fused.items():
         tid = entry_of[pid]
         if tid not in known:
             continue
+        s *= weights.get(kinds[pid], 1.0)
         if tid not in best or s > best[tid][0]:
             if tid in best:
                 second[tid] = best[tid][0]
             best[tid] = (s, pid)
         elif s > second.get(tid, 0.0):
             second[tid] = s
-        if is_claim[pid] and (tid not in claims or s > claims[tid][0]):
+        if kinds[pid] == "claim" and (tid not in claims or s > claims[tid][0]):
             claims[tid] = (s, pid)
     if f.second_weight:
         for tid, v in second.items():

@@ -135,7 +135,7 @@ class SearchEngine:
         self.masks = FilterMasks(tricks, self.ids, self._grades)
         self._p_valid = p_trick >= 0
         self._p_entry = [p.entry_id for p in passages]
-        self._p_claim = [p.kind == "claim" for p in passages]
+        self._p_kind = [p.kind for p in passages]
         self._p_row = np.maximum(p_trick, 0)
         self._entry_pids = {p.entry_id: i for i, p in reversed(list(enumerate(passages))) if p.kind == "entry"}
         self.reader = QueryReader(tricks, passages)
@@ -260,7 +260,7 @@ class SearchEngine:
         lexical_q = (corrected if corrected == text else f"{corrected} {text}") + "".join(f" {c}" for c in extra or ())
         sparse = self.keyword.search(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
         fused = self.fuse(dense, sparse, mode)
-        pooled = pool(fused, self._p_entry, self._p_claim, self.tricks, self.fusion)
+        pooled = pool(fused, self._p_entry, self._p_kind, self.tricks, self.fusion)
         best, claims = pooled.best, pooled.claims
         for tid in self.reader.mentioned(corrected, text):
             if tid in best and (allowed is None or allowed[self._row[tid]]):
