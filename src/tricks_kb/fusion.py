@@ -64,25 +64,29 @@ def kind_weight(kind: str, f: Fusion) -> float:
 def pool(fused: dict[int, float], entry_of: list[str], kinds: list[str], known: dict | set,
          f: Fusion) -> Pooled:
     """One score per trick in ``known`` from its passages' fused scores, each times its kind's weight:
-    best + ``second_weight`` x second."""
+    best + ``second_weight`` x second. The passage reported for a trick is its best-scoring one before
+    the weights (the text that matches the query best: a quoted claim shows that claim)."""
     best: dict[str, tuple[float, int | None]] = {}
     claims: dict[str, tuple[float, int]] = {}
+    top: dict[str, float] = {}
     second: dict[str, float] = {}
+    shown: dict[str, tuple[float, int]] = {}
     weights = {k: kind_weight(k, f) for k in ("entry", "claim", "symptom")}
-    for pid, s in fused.items():
+    for pid, raw in fused.items():
         tid = entry_of[pid]
         if tid not in known:
             continue
-        s *= weights.get(kinds[pid], 1.0)
-        if tid not in best or s > best[tid][0]:
-            if tid in best:
-                second[tid] = best[tid][0]
-            best[tid] = (s, pid)
+        s = raw * weights.get(kinds[pid], 1.0)
+        if tid not in top or s > top[tid]:
+            if tid in top:
+                second[tid] = top[tid]
+            top[tid] = s
         elif s > second.get(tid, 0.0):
             second[tid] = s
-        if kinds[pid] == "claim" and (tid not in claims or s > claims[tid][0]):
-            claims[tid] = (s, pid)
-    if f.second_weight:
-        for tid, v in second.items():
-            best[tid] = (best[tid][0] + f.second_weight * v, best[tid][1])
+        if tid not in shown or raw > shown[tid][0]:
+            shown[tid] = (raw, pid)
+        if kinds[pid] == "claim" and (tid not in claims or raw > claims[tid][0]):
+            claims[tid] = (raw, pid)
+    for tid, s in top.items():
+        best[tid] = (s + f.second_weight * second.get(tid, 0.0), shown[tid][1])
     return Pooled(best, claims)
