@@ -29,6 +29,10 @@ class Fusion:
     symptom_weight: float = 1.0
     grade_bonus: float = 0.0  # evidence-aware order: added per grade step above D of a trick's best claim
     established_bonus: float = 0.0  # an entry-level prior for tricks with the verdict "established"
+    # A pasted multi-line question (``query.prose_of``): passages are scored against its prose lines, and
+    # against the whole paste (logs, tracebacks, configs) at these shares (docs/benchmarks.md, "Search III").
+    paste_rest_dense: float = 0.8  # a passage's cosine: max(prose, this x whole paste)
+    paste_rest_keyword: float = 0.2  # BM25: prose / its best + this x whole paste / its best
     floor: float = 0.30  # best passage cosine under which nothing is returned (0: off; docs/benchmarks.md)
 
 
@@ -46,6 +50,16 @@ def fuse(dense: dict[int, float], sparse: dict[int, float], mode: str, f: Fusion
     w = f.dense_weight
     top = max(sparse.values())
     return {p: w * dense.get(p, 0.0) + (1 - w) * (sparse.get(p, 0.0) / top) for p in set(dense) | set(sparse)}
+
+
+def emphasise(prose: dict[int, float], rest: dict[int, float], share: float, how: str) -> dict[int, float]:
+    """Scores of one side for a paste from its prose lines' scores and the whole paste's: ``how`` "max"
+    (cosines: the better of prose and ``share`` x rest) or "sum" (BM25: each scaled by its best)."""
+    if how == "max":
+        return {p: max(prose.get(p, -1.0), share * rest.get(p, -1.0)) for p in set(prose) | set(rest)}
+    top_p = max(prose.values(), default=0.0) or 1.0
+    top_r = max(rest.values(), default=0.0) or 1.0
+    return {p: prose.get(p, 0.0) / top_p + share * rest.get(p, 0.0) / top_r for p in set(prose) | set(rest)}
 
 
 @dataclass

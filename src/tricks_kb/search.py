@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .filters import FilterMasks, Filters
-from .fusion import Fusion, fuse, pool
+from .fusion import Fusion, emphasise, fuse, pool
 from .keywords import KeywordSearcher
 from .passages import Passage
-from .query import MAX_PASTE_CHARS, QueryReader, chunks, clean_query
+from .query import MAX_PASTE_CHARS, QueryReader, chunks, clean_query, prose_of
 from .schema import Trick
 
 FEW_HITS = 3  # fewer hits than this with filters on: count the results without each filter
@@ -232,7 +232,9 @@ class SearchEngine:
         mode_used = "keyword" if self.embedder is None and mode != "bm25" else mode
         corrected = self.correct(text)
         full = clean_query(query, MAX_PASTE_CHARS) if len(text) >= 400 else text
-        ranked = self._rank(text, corrected, k, allowed, mode_used, extra=chunks(full, text))
+        prose = prose_of(query) if isinstance(query, str) else None
+        ranked = self._rank(text, corrected, k, allowed, mode_used, extra=chunks(full, text),
+                            prose=clean_query(prose) if prose else None)
         hits = ranked.hits
         loosen: dict[str, int] = {}
         if filters is not None and filters.active() and len(hits) < FEW_HITS:
@@ -245,8 +247,9 @@ class SearchEngine:
         return resp
 
     def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str,
-              extra: list[str] | None = None) -> _Ranked:
-        """Rank for the query; ``extra``: pieces of a long paste past the clipped ``text`` (both sides use them)."""
+              extra: list[str] | None = None, prose: str | None = None) -> _Ranked:
+        """Rank for the query; ``extra``: pieces of a long paste past the clipped ``text`` (both sides use them);
+        ``prose``: the person-written lines of a multi-line paste, which count more than the rest."""
         pmask = None
         if allowed is not None:
             if not allowed.any():
@@ -256,9 +259,18 @@ class SearchEngine:
         # A "correction" can also turn a real word the catalog lacks into a wrong one ("interpolate" ->
         # "iterate"): the dense side scores both texts and keeps each passage's better score.
         texts = ((corrected,) if corrected == text else (text, corrected)) + tuple(extra or ())
-        dense = self.dense.search(texts, pmask, n) if self.dense and mode in ("hybrid", "dense") else {}
+        use_dense = self.dense is not None and mode in ("hybrid", "dense")
+        if prose and use_dense:
+            self.dense.embed((*texts, prose))  # one encode call for all of them (the searches read the cache)
+        dense = self.dense.search(texts, pmask, n) if use_dense else {}
         lexical_q = (corrected if corrected == text else f"{corrected} {text}") + "".join(f" {c}" for c in extra or ())
         sparse = self.keyword.search(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
+        if prose:
+            f = self.fusion
+            if dense:
+                dense = emphasise(self.dense.search((prose,), pmask, n), dense, f.paste_rest_dense, "max")
+            if sparse:
+                sparse = emphasise(self.keyword.search(prose, pmask, n), sparse, f.paste_rest_keyword, "sum")
         fused = self.fuse(dense, sparse, mode)
         pooled = pool(fused, self._p_entry, self._p_kind, self.tricks, self.fusion)
         best, claims = pooled.best, pooled.claims
