@@ -260,8 +260,6 @@ class SearchEngine:
         # "iterate"): the dense side scores both texts and keeps each passage's better score.
         texts = ((corrected,) if corrected == text else (text, corrected)) + tuple(extra or ())
         use_dense = self.dense is not None and mode in ("hybrid", "dense")
-        if prose and use_dense:
-            self.dense.embed((*texts, prose))  # one encode call for all of them (the searches read the cache)
         dense = self.dense.search(texts, pmask, n) if use_dense else {}
         lexical_q = (corrected if corrected == text else f"{corrected} {text}") + "".join(f" {c}" for c in extra or ())
         sparse = self.keyword.search(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
