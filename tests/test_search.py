@@ -257,3 +257,23 @@ def test_spelling_correction_fixes_typos_but_not_real_words(search_engine):
     assert both and set(both) == set(one) == set(other)
     assert all(abs(both[p] - max(one[p], other[p])) < 1e-6 for p in both)
     assert any(one[p] > other[p] for p in both) and any(other[p] > one[p] for p in both)
+
+
+def test_pooling_weighs_passage_kinds_and_adds_the_second_best():
+    # Pure scoring, no index: a trick's score is its best weighted passage plus second_weight x its second.
+    from tricks_kb.fusion import Fusion, fuse, pool
+
+    entry_of = ["a", "a", "b", "b"]
+    kinds = ["entry", "claim", "entry", "symptom"]
+    f = Fusion(entry_weight=1.15, claim_weight=0.85, symptom_weight=1.0, second_weight=0.2)
+    pooled = pool({0: 0.5, 1: 0.6, 2: 0.4, 3: 0.3}, entry_of, kinds, {"a", "b"}, f)
+    # "a" ranks by its entry (0.575 weighted) but reports its claim, the passage that matched best
+    assert pooled.best["a"][1] == 1 and pooled.best["a"][0] == pytest.approx(0.5 * 1.15 + 0.2 * 0.6 * 0.85)
+    assert pooled.best["b"][0] == pytest.approx(0.4 * 1.15 + 0.2 * 0.3)
+    assert pooled.claims == {"a": (pytest.approx(0.6), 1)}  # the best claim is kept for the answer
+    neutral = pool({0: 0.5, 1: 0.6}, entry_of, kinds, {"a"}, Fusion(entry_weight=1.0, claim_weight=1.0))
+    assert neutral.best["a"] == (pytest.approx(0.6 + 0.2 * 0.5), 1)  # equal weights: the plain best passage
+    assert pool({0: 0.5, 2: 0.4}, entry_of, kinds, {"b"}, f).best.keys() == {"b"}  # unknown tricks are left out
+    # weighted fusion scales BM25 by its best score; dense mode ignores BM25
+    assert fuse({0: 0.5}, {0: 2.0, 1: 4.0}, "hybrid", f) == pytest.approx({0: 0.6 * 0.5 + 0.4 * 0.5, 1: 0.4})
+    assert fuse({0: 0.5}, {1: 4.0}, "dense", f) == {0: 0.5}

@@ -91,3 +91,35 @@ def test_cli_shows_the_answer_and_json_has_the_new_fields(search_index):
     assert "    answer (claim " in out.stdout and "grade " in out.stdout
     out = _cli(search_index, "search", "cosine vs WSD", "--k", "2")
     assert "hint: Compare them: tricks-kb show" in out.stdout
+
+
+def test_prose_of_keeps_the_lines_a_person_wrote():
+    from tricks_kb.query import prose_of
+
+    paste = ("Loss spikes after 2k steps with bf16\n"
+             "Traceback (most recent call last):\n"
+             '  File "train.py", line 212, in <module>\n'
+             "INFO:root:step 1200 lr 0.000300 tokens/s 41230\n"
+             "optimizer:\n  lr: 3e-4\n"
+             "accelerate==0.24.1\n"
+             "I already tried a lower learning rate but it still diverges.\n"
+             "| GPU | util |\n")
+    assert prose_of(paste) == ("Loss spikes after 2k steps with bf16 "
+                               "I already tried a lower learning rate but it still diverges.")
+    assert prose_of("one line only, however long it is") is None
+    assert prose_of("two lines\nboth written by a person") is None  # nothing to weigh down
+    assert prose_of("Traceback (most recent call last):\nValueError: bad") is None  # no prose at all
+
+
+def test_a_pasted_log_does_not_drown_the_question(search_engine, monkeypatch):
+    import tricks_kb.search as search_module
+
+    log = ("INFO:root:optimizer adamw betas=(0.9, 0.95) weight_decay=0.1 dropout=0.1 ema_decay=0.9999\n"
+           "INFO:root:scheduler cosine warmup_steps=2000 label_smoothing=0.1 mixup_alpha=0.8\n"
+           "Epoch 3: 100%|##########| 782/782 [02:11<00:00, 5.95it/s, v_num=0]\n"
+           '  File "train.py", line 180, in main\n')
+    paste = "my loss spikes in the middle of training and does not come back\n" + log * 2
+    assert search_engine.search(paste, k=5).hits[0].id == "loss-spike-rollback"
+    # without the prose lines counting first, the config words in the log win
+    monkeypatch.setattr(search_module, "prose_of", lambda query: None)
+    assert search_engine.search(paste, k=5).hits[0].id != "loss-spike-rollback"

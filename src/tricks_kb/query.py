@@ -20,6 +20,12 @@ _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus|v\.|compared (?:to|with))\s+", re.IGNORECASE)
 _OR = re.compile(r"\s+or\s+", re.IGNORECASE)
 _LEADING = re.compile(r"^(?:should i use|which is better|what is better|is|use|try|compare)[:,]?\s+", re.IGNORECASE)
+# A line of a pasted issue that a program wrote rather than a person: paths, file names, tracebacks,
+# key=value, tables and progress bars, log levels, shell or REPL prompts, brackets, "key: value" lines.
+_MACHINE = re.compile(r"""(?:[\w.~-]*/){2,}|(?:^|\s)\.{0,2}/\w|\\\w+\\|\.(?:py|ya?ml|json|cfg|sh|txt|log|ckpt|pt|bin)\b"""
+                      r"""|File "|\w=\S|\||\bTraceback\b|^(?:INFO|WARN(?:ING)?|ERROR|DEBUG|CRITICAL)\b|^at\s|^[>$#+]"""
+                      r"""|[{}\[\]]|^\w[\w.-]*:\s*\S*$""")
+_PROSE_WORD = re.compile(r"^[A-Za-z`(\"'][A-Za-z0-9_'`/-]*[.,!?:;)\"'`]*$")
 _LEXICON: dict[str, int] | None = None
 _LEXICON_LOCK = threading.Lock()
 
@@ -53,6 +59,28 @@ def chunks(text: str, head: str) -> list[str]:
         out.append(cut)
         rest = rest[len(cut):].strip()
     return out
+
+
+def _machine_line(raw: str) -> bool:
+    line = raw.strip()
+    if raw[:1].isspace() or _MACHINE.search(line):
+        return True
+    chars = [c for c in line if not c.isspace()]
+    return sum(c.isdigit() for c in chars) > 0.15 * len(chars)
+
+
+def prose_of(query: str) -> str | None:
+    """The lines of a pasted multi-line question that a person wrote: its first line (the title) unless a
+    program wrote it, and every line of 3+ words, mostly words, that no program wrote (see ``_MACHINE``;
+    many digits count as machine-made too). None for a one-line query, or when all lines or none are prose.
+    Search ranks by these lines first and lets the rest (logs, tracebacks, configs) count less."""
+    lines = [ln for ln in query[:MAX_PASTE_CHARS].splitlines() if ln.strip()]
+    if len(lines) < 2:
+        return None
+    prose = [ln.strip() for i, ln in enumerate(lines)
+             if not _machine_line(ln) and (i == 0 or (len(ln.split()) >= 3 and sum(
+                 1 for w in ln.split() if _PROSE_WORD.match(w)) >= 0.5 * len(ln.split())))]
+    return " ".join(prose) if prose and len(prose) < len(lines) else None
 
 
 def english_lexicon() -> dict[str, int]:

@@ -17,29 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .filters import FilterMasks, Filters
+from .fusion import Fusion, emphasise, fuse, pool
 from .keywords import KeywordSearcher
 from .passages import Passage
-from .query import MAX_PASTE_CHARS, QueryReader, chunks, clean_query
+from .query import MAX_PASTE_CHARS, QueryReader, chunks, clean_query, prose_of
 from .schema import Trick
 
 FEW_HITS = 3  # fewer hits than this with filters on: count the results without each filter
 LOOSEN_PROBE = 10  # results counted without a filter, at most (``loosen`` values: 10 means 10 or more)
 MODES = ("hybrid", "dense", "bm25")
-
-
-@dataclass(frozen=True)
-class Fusion:
-    """How dense and keyword scores are fused; chosen by measurement (docs/benchmarks.md)."""
-
-    method: str = "weighted"  # "weighted" (BM25 scaled by its max) or "rrf"
-    dense_weight: float = 0.6
-    rrf_k: int = 60
-    min_candidates: int = 200  # passages taken from each side at least
-    mention_bonus: float = 0.15  # added to a trick whose name or alias appears whole in a longer query
-    second_weight: float = 0.2  # share of a trick's second-best passage score added to its best
-    grade_bonus: float = 0.0  # evidence-aware order: added per grade step above D of a trick's best claim
-    established_bonus: float = 0.0  # an entry-level prior for tricks with the verdict "established"
-    floor: float = 0.30  # best passage cosine under which nothing is returned (0: off; docs/benchmarks.md)
 
 
 @dataclass
@@ -148,6 +134,8 @@ class SearchEngine:
         self._claim_grades = {tid: [g.grade for g in grade_claims(t)] for tid, t in tricks.items()}
         self.masks = FilterMasks(tricks, self.ids, self._grades)
         self._p_valid = p_trick >= 0
+        self._p_entry = [p.entry_id for p in passages]
+        self._p_kind = [p.kind for p in passages]
         self._p_row = np.maximum(p_trick, 0)
         self._entry_pids = {p.entry_id: i for i, p in reversed(list(enumerate(passages))) if p.kind == "entry"}
         self.reader = QueryReader(tricks, passages)
@@ -226,21 +214,8 @@ class SearchEngine:
         return None if allowed is None else allowed[self._p_row] & self._p_valid
 
     def fuse(self, dense: dict[int, float], sparse: dict[int, float], mode: str) -> dict[int, float]:
-        """Passage scores from dense cosine and BM25: weighted (BM25 scaled by its max) or RRF."""
-        if not dense:
-            return dict(sparse)
-        if not sparse or mode == "dense":
-            return dict(dense)
-        f = self.fusion
-        if f.method == "rrf":
-            rd = {p: r for r, p in enumerate(sorted(dense, key=lambda p: -dense[p]), 1)}
-            rs = {p: r for r, p in enumerate(sorted(sparse, key=lambda p: -sparse[p]), 1)}
-            return {p: (1 / (f.rrf_k + rd[p]) if p in rd else 0.0) + (1 / (f.rrf_k + rs[p]) if p in rs else 0.0)
-                    for p in set(dense) | set(sparse)}
-        w = f.dense_weight
-        top = max(sparse.values())
-        return {p: w * dense.get(p, 0.0) + (1 - w) * (sparse.get(p, 0.0) / top)
-                for p in set(dense) | set(sparse)}
+        """Passage scores from dense cosine and BM25 (``fusion.fuse`` with this engine's settings)."""
+        return fuse(dense, sparse, mode, self.fusion)
 
     # --- search ------------------------------------------------------------------------
 
@@ -257,7 +232,9 @@ class SearchEngine:
         mode_used = "keyword" if self.embedder is None and mode != "bm25" else mode
         corrected = self.correct(text)
         full = clean_query(query, MAX_PASTE_CHARS) if len(text) >= 400 else text
-        ranked = self._rank(text, corrected, k, allowed, mode_used, extra=chunks(full, text))
+        prose = prose_of(query) if isinstance(query, str) else None
+        ranked = self._rank(text, corrected, k, allowed, mode_used, extra=chunks(full, text),
+                            prose=clean_query(prose) if prose else None)
         hits = ranked.hits
         loosen: dict[str, int] = {}
         if filters is not None and filters.active() and len(hits) < FEW_HITS:
@@ -270,8 +247,9 @@ class SearchEngine:
         return resp
 
     def _rank(self, text: str, corrected: str, k: int, allowed: Any, mode: str,
-              extra: list[str] | None = None) -> _Ranked:
-        """Rank for the query; ``extra``: pieces of a long paste past the clipped ``text`` (both sides use them)."""
+              extra: list[str] | None = None, prose: str | None = None) -> _Ranked:
+        """Rank for the query; ``extra``: pieces of a long paste past the clipped ``text`` (both sides use them);
+        ``prose``: the person-written lines of a multi-line paste, which count more than the rest."""
         pmask = None
         if allowed is not None:
             if not allowed.any():
@@ -281,30 +259,22 @@ class SearchEngine:
         # A "correction" can also turn a real word the catalog lacks into a wrong one ("interpolate" ->
         # "iterate"): the dense side scores both texts and keeps each passage's better score.
         texts = ((corrected,) if corrected == text else (text, corrected)) + tuple(extra or ())
-        dense = self.dense.search(texts, pmask, n) if self.dense and mode in ("hybrid", "dense") else {}
+        use_dense = self.dense is not None and mode in ("hybrid", "dense")
+        dense = self.dense.search(texts, pmask, n) if use_dense else {}
         lexical_q = (corrected if corrected == text else f"{corrected} {text}") + "".join(f" {c}" for c in extra or ())
         sparse = self.keyword.search(lexical_q, pmask, n) if mode in ("hybrid", "bm25", "keyword") else {}
+        if prose:
+            f = self.fusion
+            if dense:
+                dense = emphasise(self.dense.search((prose,), pmask, n), dense, f.paste_rest_dense, "max")
+            if sparse:
+                sparse = emphasise(self.keyword.search(prose, pmask, n), sparse, f.paste_rest_keyword, "sum")
         fused = self.fuse(dense, sparse, mode)
-        best: dict[str, tuple[float, int | None]] = {}
-        claims: dict[str, tuple[float, int]] = {}  # best-scoring claim passage of each trick
-        second: dict[str, float] = {}
-        for pid, s in fused.items():
-            p = self.passages[pid]
-            tid = p.entry_id
-            if tid in self.tricks and (tid not in best or s > best[tid][0]):
-                if tid in best:
-                    second[tid] = best[tid][0]
-                best[tid] = (s, pid)
-            elif tid in self.tricks and s > second.get(tid, 0.0):
-                second[tid] = s
-            if p.kind == "claim" and tid in self.tricks and (tid not in claims or s > claims[tid][0]):
-                claims[tid] = (s, pid)
+        pooled = pool(fused, self._p_entry, self._p_kind, self.tricks, self.fusion)
+        best, claims = pooled.best, pooled.claims
         for tid in self.reader.mentioned(corrected, text):
             if tid in best and (allowed is None or allowed[self._row[tid]]):
                 best[tid] = (best[tid][0] + self.fusion.mention_bonus, best[tid][1])
-        if self.fusion.second_weight:
-            for tid, v in second.items():
-                best[tid] = (best[tid][0] + self.fusion.second_weight * v, best[tid][1])
         if self.fusion.grade_bonus or self.fusion.established_bonus:
             gb, eb = self.fusion.grade_bonus, self.fusion.established_bonus
             for tid, (sc, pid) in best.items():
