@@ -245,6 +245,7 @@ def test_bad_index_banner_and_keyword_results(bad_server, page):
     open_app(page, bad_server.url + "/?q=label%20smoothing")
     expect(page.get_by_text("showing keyword (BM25) results only").first).to_be_visible(timeout=WAIT)
     expect(page.locator("[data-testid='stCode']", has_text="tricks-kb build").first).to_be_visible()
+    expect(page.locator("[data-testid='stMain'] [data-testid='stPageLink']").first).to_be_visible(timeout=WAIT)
     assert card_names(page)[0] == "Label smoothing"
     shot(page, "bad-index-banner", height=1400)
     page.watch.assert_clean()

@@ -20,6 +20,10 @@ from .widgets import badge_help, badge_line, focus_search, grade_badge, page_tit
 K_QUERY = 10  # results per "show more" step
 K_BROWSE = 24  # cards on the first screen of the landing page (the rest one click away)
 K_MAX = 200
+# On a first visit the browser must fetch and compile the filter widgets' code (multiselect, slider) before
+# it paints anything of the run that contains them: 0.55 s of 1.7 s to the first card on a cold 2-core
+# machine (docs/benchmarks.md). Sent a moment after the results, they no longer hold the results back.
+FIRST_PAINT_PAUSE_S = 0.5
 ENGINE_WAIT_S = 8.0  # longer than an ONNX load on a busy 2-core machine, shorter than a torch one
 GRADES = ["A", "B", "C", "D"]
 LIST_FILTERS = {  # filter name (URL parameter, session key f_<name>) -> (label, options, format)
@@ -262,6 +266,9 @@ def render() -> None:
     params.remember({"s_q": query.strip(), f"f_{YEAR}": st.session_state.get(f"f_{YEAR}"),
                      **{f"f_{k}": list(chosen[k]) for k in URL_FILTERS}})
     _results(query, chosen, tricks)
+    if not st.session_state.get("s_painted"):  # a session's first run: let the browser paint the results first
+        st.session_state["s_painted"] = True
+        time.sleep(FIRST_PAINT_PAUSE_S)
     _filters_sidebar(chosen)  # after the results, which are the first screen (a widget not drawn loses its state)
 
 

@@ -34,6 +34,29 @@ def expose_flags(args: list[str]) -> list[str]:
     return [*args[:i], "--server.address", "0.0.0.0", *allowed, *args[i + 2:]]  # noqa: S104  # nosec B104 # asked for
 
 
+def _load_once_listening(timeout: float = 10.0) -> None:
+    """Load the catalog and the engine as soon as Streamlit's runtime has started (or after ``timeout``).
+
+    Loading during Streamlit's own import only made both slower (one interpreter lock); after it, the load
+    overlaps the browser fetching and drawing the page, and the health check answers sooner. The runtime
+    is looked up in ``sys.modules``, never imported here: two threads importing Streamlit at once can fail.
+    """
+    import time
+
+    import numpy  # noqa: F401 - now, while nothing else imports it (two threads importing numpy at once can fail)
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runtime = sys.modules.get("streamlit.runtime.runtime")
+        instance = getattr(getattr(runtime, "Runtime", None), "_instance", None)
+        if instance is not None and getattr(getattr(instance, "state", None), "name", "INITIAL") != "INITIAL":
+            break
+        time.sleep(0.02)
+    from .resources import start_engine
+
+    start_engine()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start loading the engine, then hand over to ``streamlit run``."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -44,13 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import threading
 
-    import numpy  # noqa: F401 - here first: two threads importing numpy at once can fail ("partially initialized")
-
-    from .resources import start_engine
-
-    # The catalog and the engine load beside Streamlit's own import instead of before it: the health
-    # check answers sooner, and the first search still waits for the engine (resources.get_engine).
-    threading.Thread(target=start_engine, name="tricks-kb-start", daemon=True).start()
+    threading.Thread(target=_load_once_listening, name="tricks-kb-start", daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", *args]
