@@ -31,7 +31,7 @@ def expose_flags(args: list[str]) -> list[str]:
     if not _HOST.fullmatch(host):
         raise UsageError(f"--expose {host[:80]!r}: not a host name (letters, digits, '-' and '.'; no port or scheme)")
     allowed = [flag for h in (*LOCAL_HOSTS, host) for flag in ("--server.allowedHosts", h)]
-    return [*args[:i], "--server.address", "0.0.0.0", *allowed, *args[i + 2:]]  # noqa: S104  # nosec B104 # asked for
+    return [*args[:i], "--server.address", "0.0.0.0", *allowed, *args[i + 2:]]  # noqa: S104  # nosec B104 # the user asked to serve other machines
 
 
 def _load_once_listening(timeout: float = 10.0) -> None:
