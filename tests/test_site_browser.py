@@ -97,8 +97,12 @@ def test_app_urls_redirect_to_the_static_pages(served, page) -> None:
     page.goto(served + "trick/?trick=adamw")
     expect(page).to_have_url(served + "trick/adamw/", timeout=WAIT)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("AdamW"))
-    page.goto(served + "search/?q=gradient%20clipping")
-    expect(page.locator(".pagefind-ui__result-link").first).to_have_text(re.compile("clipping", re.I), timeout=WAIT)
+    page.goto(served + "search/?q=gradient%20clipping")  # the app's search URL runs the query in the static search
+    expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=WAIT)
+    # Pagefind stems "clipping" to "clip", so a page saying CLIP many times can rank first: the answer is in the top 3
+    expect(page.locator(".pagefind-ui__result-link").nth(2)).to_be_visible(timeout=WAIT)
+    top = page.locator(".pagefind-ui__result-link").all_inner_texts()[:3]
+    assert any(re.search("gradient (norm )?clipping", t, re.I) for t in top), top
     assert not page.problems, page.problems
 
 
