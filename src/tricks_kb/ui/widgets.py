@@ -80,8 +80,14 @@ def page_title(view: str) -> None:
 
 _FOCUS_JS = """<script>
 (() => {
-  const box = document.querySelector("[data-testid='stMain'] input[aria-label='Search']");
-  if (box && document.activeElement !== box && !box.value) { box.focus(); }
+  const box = () => document.querySelector("[data-testid='stMain'] input[aria-label='Search']");
+  const b = box();
+  if (b && document.activeElement !== b && !b.value) { b.focus(); }
+  // The filter panel arrives a moment after the results and its mounting can drop the focus: put it back,
+  // but only while nothing else has it (never taken from where the reader clicked or typed).
+  const again = () => { const x = box(); const idle = !document.activeElement || document.activeElement === document.body;
+                        if (x && idle && !x.value) { x.focus(); } };
+  setTimeout(again, 800); setTimeout(again, 1600);
 })();
 </script>"""
 
