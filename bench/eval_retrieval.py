@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 
 from tricks_kb.retrieval_eval import (
+    FRESH_QUESTIONS,
     REAL_QUESTIONS,
     coverage,
     evaluate_modes,
@@ -32,7 +33,12 @@ from tricks_kb.search import Fusion, SearchEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "eval"
-FRESH = "real_questions_fresh.yaml"
+
+
+def floor_line(rates: dict[str, float]) -> str:
+    """The relevance floor's split of a question set, as one line."""
+    return (f"floor: false rejections {rates['false_rejection']:.3f} of {int(rates['answerable'])} answerable, "
+            f"true negatives {rates['true_negative']:.3f} of {int(rates['unanswerable'])} unanswerable")
 
 
 def main() -> None:
@@ -63,9 +69,8 @@ def main() -> None:
         print(f"\n{name}\n" + table(results, n))
         results, n = evaluate_real(engine, part, pooled=pooled)
         print(f"\n{name}, with the blind judgments of newer entries\n" + table(results, n))
-        print(f"floor: false rejections {rates['false_rejection']:.3f} of {int(rates['answerable'])} answerable, "
-              f"true negatives {rates['true_negative']:.3f} of {int(rates['unanswerable'])} unanswerable")
-    fresh = EVAL / FRESH
+        print(floor_line(rates))
+    fresh = EVAL / FRESH_QUESTIONS
     if fresh.is_file() and not args.dev_only:
         part = load_real_questions(fresh)
         known = set(engine.tricks)
@@ -73,8 +78,7 @@ def main() -> None:
         rates = floor_rates(engine, part)
         print(f"\nreal questions, fresh set (drawn later, labelled blind; coverage {coverage(part, known):.1%} of "
               f"{len(part)})\n" + table(results, n))
-        print(f"floor: false rejections {rates['false_rejection']:.3f} of {int(rates['answerable'])} answerable, "
-              f"true negatives {rates['true_negative']:.3f} of {int(rates['unanswerable'])} unanswerable")
+        print(floor_line(rates))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,17 @@ from pathlib import Path
 import pytest
 
 from tricks_kb.catalog import load_catalog, norm_label
-from tricks_kb.retrieval_eval import REAL_QUESTIONS, answering_ids, coverage, load_real_questions, real_qrels
+from tricks_kb.retrieval_eval import (
+    FRESH_QUESTIONS,
+    REAL_QUESTIONS,
+    answering_ids,
+    coverage,
+    load_real_questions,
+    real_qrels,
+)
 
 PATH = Path(__file__).parent / "eval" / REAL_QUESTIONS
-FRESH = Path(__file__).parent / "eval" / "real_questions_fresh.yaml"
+FRESH = Path(__file__).parent / "eval" / FRESH_QUESTIONS
 MIN_ITEMS = {PATH.name: 150, FRESH.name: 50}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KEYS = {"q", "source", "relevant", "missing"}

@@ -107,6 +107,7 @@ def table(results: dict[str, dict[str, float]], n_queries: int) -> str:
 # --- the real-question development set (tests/eval/real_questions.yaml) ---------------------------
 
 REAL_QUESTIONS = "real_questions.yaml"
+FRESH_QUESTIONS = "real_questions_fresh.yaml"  # drawn later the same way, never tuned on
 
 
 def load_real_questions(path: Path) -> list[dict[str, Any]]:
