@@ -2,8 +2,9 @@
 
 Sets: the project's own phrasings (queries.tsv + qrels.tsv); the real practitioner questions
 (real_questions.yaml), split into the first 60 (dev: methods are tuned on these only) and the rest
-(held-out: reported, never tuned on); and a fresh set of real questions drawn later the same way
-(real_questions_fresh.yaml: reported, never tuned on). Figures with the blind pooled judgments of
+(held-out: reported, never tuned on); a fresh set of real questions drawn later the same way
+(real_questions_fresh.yaml: reported only until stop 20, a development set since); and a third set drawn
+at stop 21 (real_questions_fresh3.yaml: held out, reported, never tuned on). Figures with the blind pooled judgments of
 entries written after a set was labelled (pooled_qrels.tsv) are printed beside the labels as written. Only real questions that an existing entry answers (a grade 2)
 count for the metrics; the relevance floor's false-rejection rate is measured on those, its
 true-negative rate on the questions no entry answers yet.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from tricks_kb.retrieval_eval import (
     FRESH_QUESTIONS,
+    HELD_OUT_QUESTIONS,
     REAL_QUESTIONS,
     coverage,
     evaluate_modes,
@@ -70,13 +72,15 @@ def main() -> None:
         results, n = evaluate_real(engine, part, pooled=pooled)
         print(f"\n{name}, with the blind judgments of newer entries\n" + table(results, n))
         print(floor_line(rates))
-    fresh = EVAL / FRESH_QUESTIONS
-    if fresh.is_file() and not args.dev_only:
-        part = load_real_questions(fresh)
+    for name, file, held_out in (("fresh set", FRESH_QUESTIONS, False), ("third set", HELD_OUT_QUESTIONS, True)):
+        path = EVAL / file
+        if not path.is_file() or (held_out and args.dev_only):
+            continue
+        part = load_real_questions(path)
         known = set(engine.tricks)
         results, n = evaluate_real(engine, part)
         rates = floor_rates(engine, part)
-        print(f"\nreal questions, fresh set (drawn later, labelled blind; coverage {coverage(part, known):.1%} of "
+        print(f"\nreal questions, {name} ({file}, labelled blind; coverage {coverage(part, known):.1%} of "
               f"{len(part)})\n" + table(results, n))
         print(floor_line(rates))
 

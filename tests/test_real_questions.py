@@ -1,5 +1,6 @@
-"""Shape of the real-question sets (tests/eval/real_questions.yaml, the development set, and
-real_questions_fresh.yaml, drawn later the same way for an honest coverage figure) and their coverage."""
+"""Shape of the real-question sets (tests/eval/real_questions.yaml, the development set;
+real_questions_fresh.yaml and real_questions_fresh3.yaml, drawn later the same way for honest coverage and
+ranking figures) and their coverage."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from tricks_kb.catalog import load_catalog, norm_label
 from tricks_kb.retrieval_eval import (
     FRESH_QUESTIONS,
+    HELD_OUT_QUESTIONS,
     REAL_QUESTIONS,
     answering_ids,
     coverage,
@@ -21,22 +23,29 @@ from tricks_kb.retrieval_eval import (
 
 PATH = Path(__file__).parent / "eval" / REAL_QUESTIONS
 FRESH = Path(__file__).parent / "eval" / FRESH_QUESTIONS
-MIN_ITEMS = {PATH.name: 150, FRESH.name: 50}
+HELD_OUT = Path(__file__).parent / "eval" / HELD_OUT_QUESTIONS
+MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, HELD_OUT.name: 50}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KEYS = {"q", "source", "relevant", "missing"}
 
 
-@pytest.fixture(scope="module", params=[PATH, FRESH], ids=["dev", "fresh"])
+@pytest.fixture(scope="module", params=[PATH, FRESH, HELD_OUT], ids=["dev", "fresh", "held-out"])
 def items(request) -> list[dict]:
     items = load_real_questions(request.param)
     assert len(items) >= MIN_ITEMS[request.param.name]
     return items
 
 
-def test_the_fresh_set_shares_no_thread_or_question_with_the_first():
-    first, fresh = load_real_questions(PATH), load_real_questions(FRESH)
+def _normalized(items: list[dict]) -> set[str]:
+    return {" ".join(it["q"].casefold().split()) for it in items}
+
+
+@pytest.mark.parametrize(("earlier", "later"), [(PATH, FRESH), (PATH, HELD_OUT), (FRESH, HELD_OUT)],
+                         ids=["fresh-vs-dev", "held-out-vs-dev", "held-out-vs-fresh"])
+def test_a_later_set_shares_no_thread_or_question_with_an_earlier_one(earlier, later):
+    first, fresh = load_real_questions(earlier), load_real_questions(later)
     assert not {it["source"] for it in first} & {it["source"] for it in fresh}
-    assert not {" ".join(it["q"].casefold().split()) for it in first} & {" ".join(it["q"].casefold().split()) for it in fresh}
+    assert not _normalized(first) & _normalized(fresh)
 
 
 @pytest.fixture(scope="module")

@@ -107,7 +107,8 @@ def table(results: dict[str, dict[str, float]], n_queries: int) -> str:
 # --- the real-question development set (tests/eval/real_questions.yaml) ---------------------------
 
 REAL_QUESTIONS = "real_questions.yaml"
-FRESH_QUESTIONS = "real_questions_fresh.yaml"  # drawn later the same way, never tuned on
+FRESH_QUESTIONS = "real_questions_fresh.yaml"  # drawn later the same way; a development set since stop 21
+HELD_OUT_QUESTIONS = "real_questions_fresh3.yaml"  # drawn at stop 21, labelled blind, never tuned on
 
 
 def load_real_questions(path: Path) -> list[dict[str, Any]]:
