@@ -3,11 +3,12 @@
 Sets: the project's own phrasings (queries.tsv + qrels.tsv); the real practitioner questions
 (real_questions.yaml), split into the first 60 (dev: methods are tuned on these only) and the rest
 (held-out: reported, never tuned on); a fresh set of real questions drawn later the same way
-(real_questions_fresh.yaml: reported only until stop 20, a development set since); and a third set drawn
-at stop 21 (real_questions_fresh3.yaml: held out, reported, never tuned on). Figures with the blind pooled judgments of
-entries written after a set was labelled (pooled_qrels.tsv) are printed beside the labels as written. Only real questions that an existing entry answers (a grade 2)
-count for the metrics; the relevance floor's false-rejection rate is measured on those, its
-true-negative rate on the questions no entry answers yet.
+(real_questions_fresh.yaml: reported only until stop 20, a development set since); and a third set
+drawn at stop 21 (real_questions_fresh3.yaml: held out, reported, never tuned on). Figures with the
+blind pooled judgments of entries written after a set was labelled (pooled_qrels.tsv) are printed
+beside the labels as written. Only real questions that an existing entry answers (a grade 2) count
+for the metrics; the relevance floor's false-rejection rate is measured on those, its true-negative
+rate on the questions no entry answers yet.
 
 Usage: .venv/bin/python bench/eval_retrieval.py [--index DIR] [--fusion rrf|weighted] [--weight W]
 Uses the committed index (patched in memory if stale); pass --index to use another one.
