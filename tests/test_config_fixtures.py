@@ -1,4 +1,8 @@
-"""The hand-labelled real training configs in tests/fixtures/configs/ stay consistent with their labels."""
+"""The hand-labelled real training configs stay consistent with their labels.
+
+Two folders: tests/fixtures/configs/ (the development set) and tests/fixtures/configs_heldout/ (drawn later,
+labelled blind), in the same format.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "tests" / "fixtures" / "configs"
-LABELS = CONFIGS / "labels.yaml"
+FOLDERS = {"dev": ROOT / "tests" / "fixtures" / "configs", "heldout": ROOT / "tests" / "fixtures" / "configs_heldout"}
+MIN_CONFIGS = {"dev": 30, "heldout": 20}
 NOT_CONFIGS = {"labels.yaml", "README.md"}
 FORMATS = {"json", "yaml", "toml", "python", "cli"}
 FRAMEWORKS = {
@@ -22,44 +26,49 @@ KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_BYTES = 64 * 1024
 
 
-def _labels() -> dict:
-    return yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+def _labels(folder: str) -> dict:
+    return yaml.safe_load((FOLDERS[folder] / "labels.yaml").read_text(encoding="utf-8"))
 
 
-def _entries() -> list[dict]:
-    return _labels()["configs"]
+def _entries(folder: str) -> list[dict]:
+    return _labels(folder)["configs"]
+
+
+@pytest.fixture(params=sorted(FOLDERS))
+def folder(request) -> str:
+    return request.param
 
 
 def _catalog_ids() -> set[str]:
     return {p.stem for p in (ROOT / "tricks").glob("*.yaml")}
 
 
-def _line_count(name: str) -> int:
-    return len((CONFIGS / name).read_text(encoding="utf-8").splitlines())
+def _line_count(folder: str, name: str) -> int:
+    return len((FOLDERS[folder] / name).read_text(encoding="utf-8").splitlines())
 
 
-def test_at_least_thirty_configs_each_labelled_once() -> None:
-    names = [e["file"] for e in _entries()]
-    assert len(names) >= 30
+def test_enough_configs_each_labelled_once(folder: str) -> None:
+    names = [e["file"] for e in _entries(folder)]
+    assert len(names) >= MIN_CONFIGS[folder]
     assert len(names) == len(set(names)), "a config is labelled twice"
 
 
-def test_every_labelled_file_exists_and_every_file_is_labelled() -> None:
-    labelled = {e["file"] for e in _entries()}
-    on_disk = {p.name for p in CONFIGS.iterdir() if p.is_file() and p.name not in NOT_CONFIGS}
+def test_every_labelled_file_exists_and_every_file_is_labelled(folder: str) -> None:
+    labelled = {e["file"] for e in _entries(folder)}
+    on_disk = {p.name for p in FOLDERS[folder].iterdir() if p.is_file() and p.name not in NOT_CONFIGS}
     assert labelled - on_disk == set(), "labelled but missing"
     assert on_disk - labelled == set(), "present but not labelled"
 
 
-def test_files_are_small_text() -> None:
-    for e in _entries():
-        path = CONFIGS / e["file"]
+def test_files_are_small_text(folder: str) -> None:
+    for e in _entries(folder):
+        path = FOLDERS[folder] / e["file"]
         assert path.stat().st_size <= MAX_BYTES, e["file"]
         path.read_text(encoding="utf-8")  # raises on a binary or non-UTF-8 file
 
 
-def test_provenance_fields() -> None:
-    for e in _entries():
+def test_provenance_fields(folder: str) -> None:
+    for e in _entries(folder):
         where = e["file"]
         assert re.fullmatch(r"[\w.-]+/[\w.-]+", e["repository"]), where
         assert re.fullmatch(r"[0-9a-f]{40}", e["commit"]), where
@@ -68,8 +77,8 @@ def test_provenance_fields() -> None:
         assert e["framework"] in FRAMEWORKS, where
 
 
-def test_ids_are_catalog_ids_or_proposed() -> None:
-    proposed = _labels()["proposed_ids"]
+def test_ids_are_catalog_ids_or_proposed(folder: str) -> None:
+    proposed = _labels(folder)["proposed_ids"]
     catalog = _catalog_ids()
     for pid, why in proposed.items():
         assert KEBAB.match(pid), pid
@@ -77,7 +86,7 @@ def test_ids_are_catalog_ids_or_proposed() -> None:
         assert isinstance(why, str) and why.strip(), pid
     known = catalog | set(proposed)
     used_proposed = set()
-    for e in _entries():
+    for e in _entries(folder):
         ids = list(e.get("used") or {}) + list(e.get("off") or {})
         ids += [f["trick"] for f in e.get("findings") or []]
         unknown = [i for i in ids if i not in known]
@@ -86,12 +95,12 @@ def test_ids_are_catalog_ids_or_proposed() -> None:
     assert set(proposed) == used_proposed, "a proposed id is never used"
 
 
-def test_labels_are_well_formed_and_lines_are_within_the_file() -> None:
-    for e in _entries():
+def test_labels_are_well_formed_and_lines_are_within_the_file(folder: str) -> None:
+    for e in _entries(folder):
         # a bare `off:` key is the boolean False to YAML 1.1, so the label file quotes it: make sure
         assert {"used", "off", "findings"} <= set(e), f"{e['file']}: missing used/off/findings"
         assert e["used"], f"{e['file']}: a training config with no trick in use"
-        n = _line_count(e["file"])
+        n = _line_count(folder, e["file"])
         for section in ("used", "off"):
             for tid, lab in (e.get(section) or {}).items():
                 where = f"{e['file']} {section}.{tid}"
@@ -111,10 +120,11 @@ def test_labels_are_well_formed_and_lines_are_within_the_file() -> None:
             assert 1 <= f["line"] <= n, f"{e['file']}: finding line {f['line']} not in 1..{n}"
 
 
-@pytest.mark.parametrize("entry", _entries(), ids=lambda e: e["file"])
-def test_explicit_settings_appear_on_their_line(entry: dict) -> None:
+@pytest.mark.parametrize(("where", "entry"), [(f, e) for f in sorted(FOLDERS) for e in _entries(f)],
+                         ids=lambda x: x["file"] if isinstance(x, dict) else x)
+def test_explicit_settings_appear_on_their_line(where: str, entry: dict) -> None:
     """An explicit label's line names one of its keys or values, so a label cannot drift off its line."""
-    lines = (CONFIGS / entry["file"]).read_text(encoding="utf-8").splitlines()
+    lines = (FOLDERS[where] / entry["file"]).read_text(encoding="utf-8").splitlines()
     for section in ("used", "off"):
         for tid, lab in (entry.get(section) or {}).items():
             if "line" not in lab or not lab["settings"] or lab.get("source") == "default":
