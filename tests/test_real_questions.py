@@ -1,6 +1,6 @@
 """Shape of the real-question sets (tests/eval/real_questions.yaml, the development set;
-real_questions_fresh.yaml and real_questions_fresh3.yaml, drawn later the same way for honest coverage and
-ranking figures) and their coverage."""
+real_questions_fresh.yaml, real_questions_fresh3.yaml and real_questions_fresh4.yaml, drawn later the same way
+for honest coverage and ranking figures) and their coverage."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tricks_kb.retrieval_eval import (
     FRESH_QUESTIONS,
     HELD_OUT_QUESTIONS,
     REAL_QUESTIONS,
+    THIRD_QUESTIONS,
     answering_ids,
     coverage,
     load_real_questions,
@@ -23,13 +24,16 @@ from tricks_kb.retrieval_eval import (
 
 PATH = Path(__file__).parent / "eval" / REAL_QUESTIONS
 FRESH = Path(__file__).parent / "eval" / FRESH_QUESTIONS
+THIRD = Path(__file__).parent / "eval" / THIRD_QUESTIONS
 HELD_OUT = Path(__file__).parent / "eval" / HELD_OUT_QUESTIONS
-MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, HELD_OUT.name: 50}
+SETS = {"dev": PATH, "fresh": FRESH, "third": THIRD, "held-out": HELD_OUT}  # in the order they were drawn
+MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, THIRD.name: 50, HELD_OUT.name: 60}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-KEYS = {"q", "source", "relevant", "missing"}
+KEYS = {"q", "source", "relevant", "missing", "area"}
+PAIRS = [(a, b) for i, a in enumerate(SETS) for b in list(SETS)[i + 1:]]
 
 
-@pytest.fixture(scope="module", params=[PATH, FRESH, HELD_OUT], ids=["dev", "fresh", "held-out"])
+@pytest.fixture(scope="module", params=list(SETS.values()), ids=list(SETS))
 def items(request) -> list[dict]:
     items = load_real_questions(request.param)
     assert len(items) >= MIN_ITEMS[request.param.name]
@@ -40,10 +44,9 @@ def _normalized(items: list[dict]) -> set[str]:
     return {" ".join(it["q"].casefold().split()) for it in items}
 
 
-@pytest.mark.parametrize(("earlier", "later"), [(PATH, FRESH), (PATH, HELD_OUT), (FRESH, HELD_OUT)],
-                         ids=["fresh-vs-dev", "held-out-vs-dev", "held-out-vs-fresh"])
+@pytest.mark.parametrize(("earlier", "later"), PAIRS, ids=[f"{b}-vs-{a}" for a, b in PAIRS])
 def test_a_later_set_shares_no_thread_or_question_with_an_earlier_one(earlier, later):
-    first, fresh = load_real_questions(earlier), load_real_questions(later)
+    first, fresh = load_real_questions(SETS[earlier]), load_real_questions(SETS[later])
     assert not {it["source"] for it in first} & {it["source"] for it in fresh}
     assert not _normalized(first) & _normalized(fresh)
 

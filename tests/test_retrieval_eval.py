@@ -34,10 +34,15 @@ REAL_FLOOR_MRR = 0.92
 # on 255 entries.
 FRESH_FLOOR_NDCG10 = 0.64
 FRESH_FLOOR_RECALL5 = 0.57
-# The third set (real_questions_fresh3.yaml, held out, never tuned on), measured once on 255 entries before any
-# change: hybrid 0.641 nDCG@10, 0.573 Recall@5; dense alone 0.652 / 0.537, bm25 0.540 / 0.503.
-HELD_OUT_FLOOR_NDCG10 = 0.60
-HELD_OUT_FLOOR_RECALL5 = 0.53
+# The third set (real_questions_fresh3.yaml; held out at stop 21, a development set since stop 22 wrote its
+# missing topics): hybrid 0.641 nDCG@10, 0.573 Recall@5 on 255 entries; 0.646 / 0.585 on 268 (dense alone
+# 0.650 / 0.550, bm25 0.552 / 0.468).
+THIRD_FLOOR_NDCG10 = 0.60
+THIRD_FLOOR_RECALL5 = 0.53
+# The fourth set (real_questions_fresh4.yaml, held out, never tuned on), measured once on 268 entries: hybrid
+# 0.749 nDCG@10, 0.649 Recall@5; dense alone 0.708 / 0.637, bm25 0.649 / 0.566 (docs/benchmarks.md, "Stop 22").
+HELD_OUT_FLOOR_NDCG10 = 0.70
+HELD_OUT_FLOOR_RECALL5 = 0.60
 
 
 @pytest.fixture(scope="module")
@@ -93,19 +98,28 @@ def test_hybrid_beats_each_method_alone_on_the_fresh_questions(full_engine):
     _assert_hybrid_leads(results, n, 40, {"ndcg@10": FRESH_FLOOR_NDCG10, "recall@5": FRESH_FLOOR_RECALL5})
 
 
-def test_hybrid_on_the_held_out_questions(full_engine):
-    from tricks_kb.retrieval_eval import HELD_OUT_QUESTIONS, evaluate_real, load_real_questions
+def test_hybrid_on_the_third_set(full_engine):
+    from tricks_kb.retrieval_eval import THIRD_QUESTIONS, evaluate_real, load_real_questions
 
-    results, n = evaluate_real(full_engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS))
+    results, n = evaluate_real(full_engine, load_real_questions(EVAL / THIRD_QUESTIONS))
     print("\n" + table(results, n))
     assert n >= 40
     hybrid = results["hybrid"]
-    # On this set dense alone edges hybrid on nDCG@10 (0.652 vs 0.641, measured once, not tuned away:
-    # docs/benchmarks.md "Stop 21"); hybrid must still beat bm25 on both and dense on Recall@5.
+    # On this set dense alone edges hybrid on nDCG@10 (0.652 vs 0.641 when it was held out, 0.650 vs 0.646 on
+    # 268 entries; not tuned away: docs/benchmarks.md "Stop 21"); hybrid must still beat bm25 on both and
+    # dense on Recall@5.
     assert hybrid["ndcg@10"] >= results["bm25"]["ndcg@10"]
     assert hybrid["recall@5"] >= max(results["bm25"]["recall@5"], results["dense"]["recall@5"])
-    assert hybrid["ndcg@10"] >= HELD_OUT_FLOOR_NDCG10
-    assert hybrid["recall@5"] >= HELD_OUT_FLOOR_RECALL5
+    assert hybrid["ndcg@10"] >= THIRD_FLOOR_NDCG10
+    assert hybrid["recall@5"] >= THIRD_FLOOR_RECALL5
+
+
+def test_hybrid_beats_each_method_alone_on_the_held_out_questions(full_engine):
+    from tricks_kb.retrieval_eval import HELD_OUT_QUESTIONS, evaluate_real, load_real_questions
+
+    results, n = evaluate_real(full_engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS))
+    _assert_hybrid_leads(results, n, 50, {"ndcg@10": HELD_OUT_FLOOR_NDCG10, "recall@5": HELD_OUT_FLOOR_RECALL5})
+    assert results["hybrid"]["recall@5"] >= max(results["bm25"]["recall@5"], results["dense"]["recall@5"])
 
 
 def test_no_answerable_question_falls_under_the_relevance_floor(full_engine):
@@ -113,12 +127,13 @@ def test_no_answerable_question_falls_under_the_relevance_floor(full_engine):
         FRESH_QUESTIONS,
         HELD_OUT_QUESTIONS,
         REAL_QUESTIONS,
+        THIRD_QUESTIONS,
         floor_rates,
         load_eval,
         load_real_questions,
     )
 
-    for name in (REAL_QUESTIONS, FRESH_QUESTIONS, HELD_OUT_QUESTIONS):
+    for name in (REAL_QUESTIONS, FRESH_QUESTIONS, THIRD_QUESTIONS, HELD_OUT_QUESTIONS):
         rates = floor_rates(full_engine, load_real_questions(EVAL / name))
         assert rates["answerable"] >= 40 and rates["false_rejection"] == 0.0, (name, rates)
     queries, _ = load_eval(EVAL, set(full_engine.tricks))
