@@ -66,6 +66,8 @@ CASES = [
      "run.sh", "rectified-flow-timestep-sampling", "off"),
     ("kohya-flux-sigmoid", "accelerate launch flux_train_network.py --timestep_sampling sigmoid "
      "--discrete_flow_shift 3.1582\n", "run.sh", "rectified-flow-timestep-sampling", "on"),
+    ("kohya-flux-shift", "accelerate launch flux_train_network.py --timestep_sampling flux_shift "
+     "--model_prediction_type raw\n", "run.sh", "rectified-flow-timestep-sampling", "on"),
     ("kohya-flux-uniform", "accelerate launch flux_train_network.py --timestep_sampling uniform\n", "run.sh",
      "rectified-flow-timestep-sampling", "off"),
     # improved/guided-diffusion --noise_schedule; diffusers scheduler config
@@ -109,6 +111,8 @@ CASES = [
     # dice: mmseg DiceLoss, MONAI DiceCELoss via _target_
     ("mmseg-dice-loss", "model = dict(decode_head=dict(loss_decode=[dict(type='CrossEntropyLoss', loss_weight=1.0),"
      " dict(type='DiceLoss', loss_weight=3.0)]))\n", "seg.py", "dice-loss", "on"),
+    ("paddleseg-dice", "loss:\n  types:\n    - type: MixedLoss\n      losses:\n        - type: CrossEntropyLoss\n"
+     "        - type: DiceLoss\n      coef: [0.8, 0.2]\n", "seg.yml", "dice-loss", "on"),
     ("monai-dice-ce", "loss:\n  _target_: monai.losses.DiceCELoss\n  to_onehot_y: true\n  softmax: true\n",
      "train.yaml", "dice-loss", "on"),
     # OHEM: mmseg OHEMPixelSampler, mmdet OHEMSampler, HRNet-seg LOSS.USE_OHEM
@@ -116,6 +120,8 @@ CASES = [
      " min_kept=100000)))\n", "seg.py", "ohem", "on"),
     ("mmdet-ohem-sampler", "model = dict(train_cfg=dict(rcnn=dict(sampler=dict(type='OHEMSampler', num=512,"
      " pos_fraction=0.25))))\n", "faster.py", "ohem", "on"),
+    ("paddleseg-ohem-ce", "loss:\n  types:\n    - type: OhemCrossEntropyLoss\n      min_kept: 130000\n"
+     "  coef: [1]\n", "pp_liteseg.yml", "ohem", "on"),
     ("hrnet-use-ohem-false", "LOSS:\n  USE_OHEM: false\n  OHEMTHRES: 0.9\n  OHEMKEEP: 131072\n", "hrnet.yaml",
      "ohem", "off"),
     # detectron2 RepeatFactorTrainingSampler, mmdet ClassBalancedDataset
