@@ -1,4 +1,4 @@
-"""Recipe check: detect blocks of the detect-b entries (diffusion, GAN, losses, sampling, norms, optimizers, SSL).
+"""Recipe check: detect blocks of vision, diffusion, GAN, loss, sampling, norm, optimizer and SSL entries.
 
 Each case is a short snippet in the real syntax of the library whose key the block uses (the library is named
 in the case id), checked through ``check_text``: on cases, off cases, and look-alikes that must not detect.
@@ -280,7 +280,7 @@ def test_look_alike_does_not_detect(text: str, filename: str, trick: str) -> Non
     assert trick not in _tricks(text, filename)
 
 
-def test_every_detect_b_entry_has_an_on_case() -> None:
+def test_every_entry_of_this_file_has_an_on_case() -> None:
     ids = {"mosaic-augmentation", "min-snr-weighting", "offset-noise", "v-prediction", "prior-preservation-loss",
            "classifier-free-guidance", "rectified-flow-timestep-sampling", "diffusion-noise-schedule",
            "adaptive-discriminator-augmentation", "differentiable-augmentation", "two-timescale-update-rule",
