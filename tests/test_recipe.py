@@ -71,6 +71,20 @@ def test_off_is_not_used_and_zero_loss_scale_means_dynamic() -> None:
     assert all(set(r) == TRICK_KEYS for r in res["tricks"])
 
 
+def test_a_readme_config_block_is_read_with_its_own_reader_and_keeps_its_lines() -> None:
+    readme = ("# Training\n\nPut this in `config.toml`:\n\n```toml\n[optimizer]\noptimizer_type = \"AdamW\"\n"
+              "learning_rate = 1e-4\nmax_grad_norm = 1.0\n```\n\nThen run:\n\n```bash\n"
+              "accelerate launch train.py --lr_warmup_steps 100 --mixed_precision bf16\n```\n\n"
+              "```yaml\nbroken: [unclosed\n```\n\n```python\ndropout = 0.1\n```\n")
+    res = check_text(readme, "README.md")
+    t = _by_id(res)
+    assert t["adamw"]["line"] == 7 and t["gradient-clipping"]["line"] == 9  # lines of the README, not the block
+    assert t["lr-warmup"]["line"] == 15 and t["bf16-training"]["state"] == "on"
+    assert "dropout" not in t  # a python block is code, not a config
+    with pytest.raises(ReadError):  # prose and a code block with no flags and no config block: nothing to read
+        check_text("# Notes\n\n```python\nmodel.train()\n```\n", "README.md")
+
+
 def test_hf_defaults_are_marked_as_defaults() -> None:
     res = check_text("output_dir: out\nper_device_train_batch_size: 8\nlr_scheduler_type: cosine\nlogging_steps: 10\n")
     t = _by_id(res)

@@ -1,4 +1,8 @@
-"""Command-line reader: shell scripts and README commands split into --flag value pairs, continuations joined."""
+"""Command-line reader: shell scripts and README commands split into --flag value pairs, continuations joined.
+
+A README's fenced blocks marked ``toml``, ``yaml`` or ``json`` are configs, not commands: each is read with
+its own reader and counts as one more section of the file, lines kept as in the README.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,22 @@ from .readers import Item, Parsed, ReadError, parse_scalar
 
 _FLAG = re.compile(r"^--?([A-Za-z][\w.\-]*)(?:=(.*))?$", re.S)
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_CONFIG_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(toml|ya?ml|json)\s*$", re.I)
+
+
+def _config_blocks(lines: list[str]) -> list[tuple[str, str, int]]:
+    """Fenced blocks marked as a config format: (format, text, line number of the block's first line)."""
+    blocks, fmt, start, inside = [], None, 0, False
+    for i, ln in enumerate(lines):
+        if not _FENCE.match(ln):
+            continue
+        if not inside:
+            m = _CONFIG_FENCE.match(ln)
+            fmt, start = (m.group(1).lower().replace("yml", "yaml") if m else None), i + 1
+        elif fmt:
+            blocks.append((fmt, "\n".join(lines[start:i]) + "\n", start + 1))
+        inside = not inside
+    return blocks
 
 
 def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
@@ -18,12 +38,13 @@ def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
     lines = text.splitlines()
     if markdown and any(_FENCE.match(ln) for ln in lines):
         keep = [False] * len(lines)
-        inside = False
+        inside = config = False
         for i, ln in enumerate(lines):
             if _FENCE.match(ln):
                 inside = not inside
+                config = inside and bool(_CONFIG_FENCE.match(ln))
                 continue
-            keep[i] = inside
+            keep[i] = inside and not config
     else:
         keep = [True] * len(lines)
     commands: list[list[tuple[str, int]]] = []
@@ -58,10 +79,28 @@ def _split(segment: str) -> list[str]:
         return segment.split("#", 1)[0].split()
 
 
+def _read_config_blocks(text: str, out: Parsed, first_section: int) -> None:
+    from .read_yaml import read_json, read_toml, read_yaml
+
+    readers = {"toml": read_toml, "yaml": read_yaml, "json": read_json}
+    for n, (fmt, block, line) in enumerate(_config_blocks(text.splitlines())):
+        try:
+            parsed = readers[fmt](block, "")
+        except ReadError as err:  # one broken snippet in a README does not hide the rest of it
+            out.notes.append(f"the {fmt} block at line {line} was not read: {err.message}")
+            continue
+        out.items += [Item(it.key, it.value, it.raw, it.line + line - 1, it.col, first_section + n)
+                      for it in parsed.items]
+        out.notes += parsed.notes
+
+
 def read_cli(text: str, filename: str) -> Parsed:
     markdown = filename.casefold().endswith((".md", ".mdx", ".markdown"))
     out = Parsed("cli")
-    for section, command in enumerate(_command_lines(text, markdown)):
+    commands = _command_lines(text, markdown)
+    if markdown:
+        _read_config_blocks(text, out, len(commands))
+    for section, command in enumerate(commands):
         tokens: list[tuple[str, int, int]] = []
         for segment, line in command:
             if segment.lstrip().startswith("#"):
@@ -95,6 +134,7 @@ def read_cli(text: str, filename: str) -> Parsed:
                 else:
                     out.items.append(Item(name, True, "", line, col, section))
             i += 1
+    out.items.sort(key=lambda it: (it.line, it.col))  # README config blocks and commands in file order
     if not out.items:
         raise ReadError("RC001", "no --flag value pairs found in this command line or script",
                         "pass a script or README whose training command has --flag value arguments")
