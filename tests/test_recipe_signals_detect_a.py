@@ -289,3 +289,33 @@ def test_every_entry_of_the_list_has_an_on_case() -> None:
            "gradient-accumulation-loss-normalization", "adam-mini", "prodigy", "layer-wise-lr-decay",
            "checkpoint-resume", "knowledge-distillation", "batch-size-warmup", "sequence-length-warmup"}
     assert ids <= {c[2] for c in CASES if c[3] == "on"}
+
+
+def test_kl_coef_counts_only_under_trl() -> None:
+    trl = "dataset_name: trl-lib/tldr\noutput_dir: out\nkl_coef: 0.05\nnum_ppo_epochs: 4\n"
+    assert _tricks(trl, "ppo.yaml")["ppo-kl-control"]["state"] == "on"
+    vae = "model:\n  latent_dim: 16\n  kl_coef: 0.5\n"
+    assert "ppo-kl-control" not in _tricks(vae, "vae.yaml")
+
+
+# (snippet, filename, trick whose finding is expected, True when a finding of that trick must be raised)
+FINDINGS = [
+    ("stage: dpo\npref_loss: simpo\npref_beta: 0.1\nlearning_rate: 5.0e-7\n", "llamafactory.yaml", "simpo", True),
+    ("stage: dpo\npref_loss: simpo\npref_beta: 2.5\nlearning_rate: 1.0e-5\n", "llamafactory.yaml", "simpo", True),
+    ("stage: dpo\npref_loss: simpo\npref_beta: 2.5\nlearning_rate: 5.0e-7\n", "llamafactory.yaml", "simpo", False),
+    ("stage: dpo\nfinetuning_type: lora\npref_loss: simpo\npref_beta: 2.5\nlearning_rate: 1.0e-5\n", "llamafactory.yaml",
+     "simpo", False),
+    ("from trl import GRPOConfig\nargs = GRPOConfig(output_dir=\"out\", loss_type=\"grpo\", num_generations=8)\n", "grpo.py",
+     "grpo", True),
+    ("from trl import GRPOConfig\nargs = GRPOConfig(output_dir=\"out\", loss_type=\"dr_grpo\", num_generations=8)\n",
+     "grpo.py", "grpo", False),
+]
+
+
+@pytest.mark.parametrize(("text", "filename", "trick", "raised"), FINDINGS,
+                         ids=[f"finding-{c[2]}-{c[3]}-{i}" for i, c in enumerate(FINDINGS)])
+def test_findings_of_the_new_rules(text: str, filename: str, trick: str, raised: bool) -> None:
+    res = check_text(text, filename=filename)
+    hits = [f for f in res["findings"] if f["trick"] == trick]
+    assert bool(hits) is raised, hits
+    assert all(f["claims"] for f in hits)
