@@ -214,6 +214,11 @@ CASES = [
      "sequence-length-warmup", "on"),
     ("algorithms:\n  seq_length_warmup:\n    duration: 0.3\n    min_seq_length: 8\n    max_seq_length: 1024\n",
      "composer.yaml", "sequence-length-warmup", "on"),
+    ("from composer.algorithms import SeqLengthWarmup\nslw = SeqLengthWarmup(duration=0.3, min_seq_length=8, max_seq_length=1024)\n",
+     "train.py", "sequence-length-warmup", "on"),
+    ("from trl import GRPOConfig\nargs = GRPOConfig(output_dir=\"out\", num_generations=8, beta=0.0)\n", "train.py", "grpo", "on"),
+    ("from trl import GKDConfig\nargs = GKDConfig(output_dir=\"out\", lmbda=0.5, beta=0.5, temperature=0.9)\n", "gkd.py",
+     "knowledge-distillation", "on"),
 ]
 
 # (snippet, filename, trick id that must not be detected)
