@@ -111,6 +111,8 @@ CASES = [
     ("n_layer = 12\nn_head = 12\nn_embd = 768\nblock_size = 1024\ncompile = False\n", "config.py", "torch-compile", "off"),
     ("output_dir: /tmp/out\ncompile: True\noptimizer:\n  _component_: torch.optim.AdamW\n  lr: 2e-5\n", "torchtune.yaml",
      "torch-compile", "on"),
+    ("[job]\ndump_folder = \"./outputs\"\n[compile]\nenable = true\ncomponents = [\"model\", \"loss\"]\n", "llama3_8b.toml",
+     "torch-compile", "on"),
     # fused-optimizer: TrainingArguments optim adamw_torch_fused, torch.optim.AdamW(fused=True), timm --opt fusedadamw
     ("output_dir: out\nper_device_train_batch_size: 8\nlogging_steps: 10\noptim: adamw_torch_fused\n", "args.yaml",
      "fused-optimizer", "on"),
@@ -125,6 +127,11 @@ CASES = [
      "--fsdp \"full_shard auto_wrap offload\"\n", "run.sh", "cpu-offloading", "on"),
     ("actor_rollout_ref:\n  actor:\n    fsdp_config:\n      param_offload: false\n      optimizer_offload: false\n",
      "verl.yaml", "cpu-offloading", "off"),
+    ("compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nfsdp_config:\n  fsdp_offload_params: true\n"
+     "  fsdp_sharding_strategy: FULL_SHARD\n", "accelerate_fsdp.yaml", "cpu-offloading", "on"),
+    ("from lightning.pytorch.strategies import DeepSpeedStrategy\n"
+     "strategy = DeepSpeedStrategy(stage=3, offload_optimizer=True, offload_parameters=True)\n", "train.py",
+     "cpu-offloading", "on"),
     # quantized-optimizer-states: TrainingArguments / axolotl optim(izer), kohya optimizer_type, diffusers --use_8bit_adam
     ("base_model: meta-llama/Meta-Llama-3-8B\nadapter: lora\noptimizer: paged_adamw_8bit\n", "axolotl.yml",
      "quantized-optimizer-states", "on"),
@@ -258,6 +265,11 @@ NEGATIVES = [
     ("output_dir: out\nper_device_train_batch_size: 8\nlogging_steps: 10\nresume_from_checkpoint: false\n", "args.yaml",
      "checkpoint-resume"),
     ("python main.py --model deit_base_patch16_224 --teacher-model regnety_160\n", "run.sh", "knowledge-distillation"),
+    # wandb's resume="allow" resumes the logged run, not the training state
+    ("trainer:\n  max_epochs: 10\nlogger:\n  wandb:\n    project: demo\n    resume: allow\n", "lightning.yaml",
+     "checkpoint-resume"),
+    ("exp_manager:\n  create_wandb_logger: true\n  wandb_logger_kwargs:\n    name: run\n    resume: true\n", "nemo.yaml",
+     "checkpoint-resume"),
     ("tokenizer:\n  max_seq_len: 2048\nlr_scheduler:\n  num_warmup_steps: 100\n", "torchtune.yaml", "sequence-length-warmup"),
     ("model:\n  micro_batch_size: 4\n  global_batch_size: 256\n", "nemo.yaml", "batch-size-warmup"),
     ("output_dir: out\nper_device_train_batch_size: 8\nlogging_steps: 10\ntf32: false\n", "args.yaml", "tf32-matmul"),
