@@ -1,4 +1,4 @@
-"""Recipe check: detect blocks of the PEFT, preference/RL, systems and schedule entries (branch detect-a).
+"""Recipe check: detect blocks of the PEFT, preference/RL, systems and schedule entries.
 
 Each case is a short snippet in the real syntax of the library whose key the block uses; the expected
 trick id and state are checked through ``check_text``. Negative cases hold look-alike keys that must not
