@@ -101,6 +101,9 @@ def test_findings_rest_on_claims_and_strict_exits_one(capsys: pytest.CaptureFixt
     assert main(["check", str(path), "--strict", "--format", "json"]) == 1
     assert json.loads(capsys.readouterr().out)["findings"][0]["severity"] == "conflict"
     assert main(["check", str(CONFIGS / "llava-zero2.json"), "--strict"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path), "--json"]) == 0  # the same shorthand as search --json
+    assert json.loads(capsys.readouterr().out)["findings"][0]["severity"] == "conflict"
 
 
 def test_fp16_without_loss_scaling_and_muon_on_embeddings() -> None:

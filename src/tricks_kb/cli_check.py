@@ -30,7 +30,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             shown = str(against) if against and exc.code == "RC005" and not against.exists() else name
             print(exc.format(shown), file=sys.stderr)
             return 2
-    render = {"text": render_text, "json": render_json, "markdown": render_markdown}[args.format]
+    render = {"text": render_text, "json": render_json, "markdown": render_markdown}[
+        "json" if args.json else args.format]
     print(render(results))
     if args.strict and any(f["severity"] == "conflict" for r in results for f in r["findings"]):
         return 1
@@ -44,6 +45,7 @@ def add_check(sub: argparse._SubParsersAction) -> None:
                        "default), and the findings where a setting goes against the evidence. Nothing is executed.")
     p.add_argument("paths", nargs="+", help="config files")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format")
+    p.add_argument("--json", action="store_true", help="same as --format json")
     p.add_argument("--against", metavar="BASE", help="base config: report what changed and what the evidence says")
     p.add_argument("--strict", action="store_true", help="exit 1 when any finding is a conflict (for CI)")
     p.set_defaults(func=cmd_check)
