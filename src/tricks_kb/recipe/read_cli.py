@@ -33,9 +33,31 @@ def _config_blocks(lines: list[str]) -> list[tuple[str, str, int]]:
     return blocks
 
 
+_ARRAY_OPEN = re.compile(r"^\s*[A-Za-z_]\w*\+?=\(\s*(?:#.*)?$")
+_ARRAY_CLOSE = re.compile(r"^\s*\)\s*(?:#.*)?$")
+
+
+def _arrays(lines: list[str]) -> list[tuple[int, int]]:
+    """Multi-line bash arrays (``ARGS=(`` ... ``)``): 0-based (first body line, closing line)."""
+    out, start = [], None
+    for i, ln in enumerate(lines):
+        if start is None and _ARRAY_OPEN.match(ln):
+            start = i + 1
+        elif start is not None and _ARRAY_CLOSE.match(ln):
+            out.append((start, i))
+            start = None
+    return out
+
+
 def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
-    """Logical commands as lists of (physical line text, line number), continuations joined."""
+    """Logical commands as lists of (physical line text, line number), continuations joined.
+
+    In a shell script the bodies of multi-line bash arrays are one command: Megatron-LM's scripts put the
+    arguments of one run in ``TRAINING_ARGS=( ... )``, ``MODEL_ARGS=( ... )`` and expand them in one launch.
+    """
     lines = text.splitlines()
+    arrays = [] if markdown else _arrays(lines)
+    in_array = {i for a, b in arrays for i in range(a, b)}
     if markdown and any(_FENCE.match(ln) for ln in lines):
         keep = [False] * len(lines)
         inside = config = False
@@ -59,6 +81,8 @@ def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
         cont = body.endswith("\\")
         if cont:
             body = body[:-1]
+        if i - 1 in in_array:
+            cont = i in in_array  # an array's lines run on to its last line
         if body.strip() or cont:
             current.append((body, i))
         if not cont and current:
@@ -100,14 +124,21 @@ def read_cli(text: str, filename: str) -> Parsed:
     commands = _command_lines(text, markdown)
     if markdown:
         _read_config_blocks(text, out, len(commands))
+    in_array = set() if markdown else {i + 1 for a, b in _arrays(text.splitlines()) for i in range(a, b)}
+    array_section = None
     for section, command in enumerate(commands):
+        if command[0][1] in in_array:  # all bash arrays of a script are the arguments of one run
+            array_section = section if array_section is None else array_section
+            section = array_section
         tokens: list[tuple[str, int, int]] = []
         for segment, line in command:
             if segment.lstrip().startswith("#"):
                 continue
             for tok in _split(segment):
                 col = segment.find(tok.split("=", 1)[0]) + 1
-                tokens.append((tok, line, max(col, 1)))
+                # a quoted array element holding a flag and its value: "--fp8-format hybrid"
+                parts = tok.split() if tok.startswith("-") and len(tok.split()) > 1 else [tok]
+                tokens += [(p, line, max(col, 1)) for p in parts]
         if not any(t.startswith("-") for t, _, _ in tokens):
             continue
         i = 0
