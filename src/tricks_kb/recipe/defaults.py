@@ -24,7 +24,8 @@ GROUP_KEYS = {"schedule": ("lr_scheduler_type", "lr_scheduler", "sched", "lr_sch
                            "lr_scheduler._name", "lr_scheduler._component_", "scheduler._target_", "decay_type",
                            "lr_scheduler.decay_type", "SOLVER.LR_SCHEDULER_NAME"),
               "optimizer": ("optim", "optimizer", "opt", "optimizer.name", "optimizer._name", "optimizer.type",
-                            "optimizer._component_", "optimizer._target_", "optimizer.class_path")}
+                            "optimizer._component_", "optimizer._target_", "optimizer.class_path"),
+              "precision": ("precision",)}
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,20 @@ def _arrays(lines: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+_ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_]\w*)=([\"']?)([^\s\"'$`(){}\\;|&]*)\2\s*(?:#.*)?$")
+_VAR = re.compile(r"^[\"']?\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))[\"']?$")
+
+
+def _shell_vars(lines: list[str]) -> dict[str, str]:
+    """Shell variables assigned a plain literal once in the script (``MICRO_BATCH_SIZE=1``); others unknown."""
+    seen: dict[str, list[str]] = {}
+    for ln in lines:
+        m = _ASSIGN.match(ln)
+        if m and m.group(3):
+            seen.setdefault(m.group(1), []).append(m.group(3))
+    return {k: v[0] for k, v in seen.items() if len(set(v)) == 1}
+
+
 def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
     """Logical commands as lists of (physical line text, line number), continuations joined.
 
@@ -125,6 +139,13 @@ def read_cli(text: str, filename: str) -> Parsed:
     if markdown:
         _read_config_blocks(text, out, len(commands))
     in_array = set() if markdown else {i + 1 for a, b in _arrays(text.splitlines()) for i in range(a, b)}
+    shell_vars = {} if markdown else _shell_vars(text.splitlines())
+
+    def value(raw: str):  # a flag value that is only "$NAME" takes NAME's literal value; raw kept as written
+        m = _VAR.match(raw)
+        name = m and (m.group(1) or m.group(2))
+        return parse_scalar(shell_vars[name]) if name in shell_vars else parse_scalar(raw)
+
     array_section = None
     for section, command in enumerate(commands):
         if command[0][1] in in_array:  # all bash arrays of a script are the arguments of one run
@@ -152,7 +173,7 @@ def read_cli(text: str, filename: str) -> Parsed:
             if m and not re.fullmatch(r"-\d.*", tok):
                 name = m.group(1)
                 if m.group(2) is not None:
-                    out.items.append(Item(name, parse_scalar(m.group(2)), m.group(2), line, col, section))
+                    out.items.append(Item(name, value(m.group(2)), m.group(2), line, col, section))
                 elif i + 1 < len(tokens) and not _FLAG.match(tokens[i + 1][0]) or (
                         i + 1 < len(tokens) and re.fullmatch(r"-\d[\d.eE\-+]*", tokens[i + 1][0])):
                     nxt = tokens[i + 1][0]
@@ -160,7 +181,7 @@ def read_cli(text: str, filename: str) -> Parsed:
                             and re.match(r"^[A-Z_]+=", nxt):
                         out.items.append(Item(name, True, "", line, col, section))
                     else:
-                        out.items.append(Item(name, parse_scalar(nxt), nxt, line, col, section))
+                        out.items.append(Item(name, value(nxt), nxt, line, col, section))
                         i += 1
                 else:
                     out.items.append(Item(name, True, "", line, col, section))
