@@ -38,6 +38,7 @@ class Default:
     requires: str | None = None   # only when this trick is on (dynamic loss scaling needs fp16)
     state: str = "on"             # "off": the framework leaves it off (e.g. decays norms)
     when: tuple[str, str] | None = None  # (key, value glob): only when the config's key matches (open_clip ViT betas)
+    unless: str | None = None     # a key that, written in the config, decides it (an explicit --beta2 0.999)
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,9 @@ FRAMEWORKS: tuple[Framework, ...] = (
                   "actor.model_name_or_path", "data.max_len", "rollout.batch_size", "algo.kl.init_coef")),
               needs=3, formats=("cli",), decisive=(("m", "openrlhf.*"), ("module", "openrlhf.*")),
               defaults=(Default("adamw", {"optim": "adam"}, group="optimizer"),
-                        Default("adam-beta2-lowering", {"adam.betas": "(0.9, 0.95)"}),
+                        Default("adam-beta2-lowering", {"adam.betas": "(0.9, 0.95)"}, unless="adam.betas"),
                         Default("weight-decay", {"adam.weight_decay": "0.0"}, state="off"),
+                        Default("no-decay-norm-bias", {}, requires="weight-decay"),
                         Default("cosine-decay", {"lr_scheduler": "cosine_with_min_lr", "min_lr_ratio": "0.1"},
                                 group="schedule"),
                         Default("lr-warmup", {"lr_warmup_ratio": "0.03"}),
@@ -261,8 +263,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
               defaults=(Default("adamw", {"opt": "adamw"}, group="optimizer"),
                         Default("weight-decay", {"wd": "0.2"}),
                         Default("no-decay-norm-bias", {}, requires="weight-decay"),
-                        Default("adam-beta2-lowering", {"beta2": "0.98"}, when=("model", "*vit*")),
-                        Default("adam-epsilon", {"eps": "1.0e-6"}, when=("model", "*vit*")),
+                        Default("adam-beta2-lowering", {"beta2": "0.98"}, when=("model", "*vit*"), unless="beta2"),
+                        Default("adam-epsilon", {"eps": "1.0e-6"}, when=("model", "*vit*"), unless="eps"),
                         Default("cosine-decay", {"lr-scheduler": "cosine"}, group="schedule"),
                         Default("lr-warmup", {"warmup": "10000"}),
                         Default("bf16-training", {"precision": "amp_bf16"}, group="precision"),

@@ -34,6 +34,7 @@ def _config_blocks(lines: list[str]) -> list[tuple[str, str, int]]:
 
 
 _ARRAY_OPEN = re.compile(r"^\s*[A-Za-z_]\w*\+?=\(\s*(?:#.*)?$")
+_EXPANDS = re.compile(r"\$\{[A-Za-z_]\w*\[[@*]\]\}")
 _ARRAY_CLOSE = re.compile(r"^\s*\)\s*(?:#.*)?$")
 
 
@@ -148,7 +149,8 @@ def read_cli(text: str, filename: str) -> Parsed:
 
     array_section = None
     for section, command in enumerate(commands):
-        if command[0][1] in in_array:  # all bash arrays of a script are the arguments of one run
+        expands = any(_EXPANDS.search(seg) for seg, _ in command)
+        if command[0][1] in in_array or expands:  # a script's bash arrays and the launch expanding them: one run
             array_section = section if array_section is None else array_section
             section = array_section
         tokens: list[tuple[str, int, int]] = []
