@@ -280,3 +280,9 @@ def test_new_frameworks_leave_the_development_configs_alone(tmp_path) -> None:
             continue
         fw = check_path(f)["_framework"]
         assert not fw or fw["id"] not in new, f.name
+
+
+def test_open_clip_gathered_negatives_are_contrastive_batch_size() -> None:
+    t = _tricks(OPEN_CLIP, "train.sh")
+    assert _explicit(t, "contrastive-batch-size")
+    assert t["contrastive-batch-size"]["settings"]["gather-with-grad"] == ""
