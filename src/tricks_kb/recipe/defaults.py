@@ -20,10 +20,12 @@ SCHEDULES = ("cosine-decay", "linear-decay-to-zero", "step-decay", "inverse-sqrt
 GROUPS = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
 # A config that sets one of these keys has chosen for itself, even a value no entry names ("constant").
 GROUP_KEYS = {"schedule": ("lr_scheduler_type", "lr_scheduler", "sched", "lr_scheduler.name", "scheduler.name",
+                           "lr_decay_style",
                            "lr_scheduler._name", "lr_scheduler._component_", "scheduler._target_", "decay_type",
                            "lr_scheduler.decay_type", "SOLVER.LR_SCHEDULER_NAME"),
               "optimizer": ("optim", "optimizer", "opt", "optimizer.name", "optimizer._name", "optimizer.type",
-                            "optimizer._component_", "optimizer._target_", "optimizer.class_path")}
+                            "optimizer._component_", "optimizer._target_", "optimizer.class_path"),
+              "precision": ("precision",)}
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Default:
     group: str | None = None      # skipped when any trick of this group is explicit
     requires: str | None = None   # only when this trick is on (dynamic loss scaling needs fp16)
     state: str = "on"             # "off": the framework leaves it off (e.g. decays norms)
+    when: tuple[str, str] | None = None  # (key, value glob): only when the config's key matches (open_clip ViT betas)
+    unless: str | None = None     # a key that, written in the config, decides it (an explicit --beta2 0.999)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,18 @@ _HF_MARKERS = tuple((k, None) for k in (
     "save_strategy", "logging_steps", "output_dir", "num_train_epochs", "max_grad_norm", "adam_beta1", "optim",
     "report_to", "gradient_accumulation_steps", "save_total_limit", "per_device_eval_batch_size"))
 
+_MEGATRON = "https://github.com/NVIDIA/Megatron-LM/blob/d98e8a64ddf34856e74b24714e3bedb2f5a39553/megatron/training/arguments.py"
+_OPENRLHF = "https://github.com/OpenRLHF/OpenRLHF/blob/3c3be6234e0cb353e76bb8019947db9dfe99fca7/openrlhf/cli/train_dpo.py"
+_DEIT = "https://github.com/facebookresearch/deit/blob/7e160fe43f0252d17191b71cbb5826254114ea5b/main.py"
+_OPEN_CLIP = "https://github.com/mlfoundations/open_clip/blob/89fb801f1e6087880e951fc8354b8a2077b79c6d/src/open_clip_train/params.py"
+_LLAMAFACTORY = "https://github.com/hiyouga/LLaMA-Factory/blob/ff6d4d12eeb035d6ce06805a5733dd7b29f2ac30/src/llamafactory/hparams/model_args.py"
+
 FRAMEWORKS: tuple[Framework, ...] = (
+    Framework("llamafactory", "LLaMA-Factory", "LLaMA-Factory ff6d4d12", _LLAMAFACTORY,
+              tuple((k, None) for k in ("stage", "finetuning_type", "template", "cutoff_len", "lora_target",
+                                        "pref_beta", "pref_loss", "plot_loss")),
+              needs=2, formats=("yaml", "json"), parent="hf-trainer",
+              defaults=(Default("gradient-checkpointing", {"disable_gradient_checkpointing": "False"}),)),
     Framework("trl", "TRL (SFTConfig/DPOConfig)", "trl 1.10.0.dev0 (f2cd5771)",
               "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/base_config.py",
               (("dataset_name", None), ("dataset_mixer", None), ("dataset_mixture", None), ("max_prompt_length", None),
@@ -190,6 +205,70 @@ FRAMEWORKS: tuple[Framework, ...] = (
               "https://github.com/OpenNMT/OpenNMT-py/blob/97111d97551c24857076a4102eabdb468b35cff4/onmt/opts.py",
               (("decay_method", None), ("accum_count", None), ("param_init_glorot", None), ("position_encoding", None)),
               defaults=(Default("gradient-clipping", {"max_grad_norm": "5"}),)),
+    Framework("megatron", "Megatron-LM pretrain_gpt.py", "Megatron-LM d98e8a64", _MEGATRON,
+              (("script", "*pretrain_gpt*"),) + tuple((k, None) for k in (
+                  "tensor-model-parallel-size", "pipeline-model-parallel-size", "micro-batch-size",
+                  "global-batch-size", "lr-decay-style", "num-layers", "hidden-size", "num-attention-heads",
+                  "seq-length", "max-position-embeddings", "train-iters", "train-samples", "lr-warmup-fraction",
+                  "lr-decay-iters", "use-distributed-optimizer", "clip-grad", "init-method-std")),
+              needs=3, formats=("cli",), decisive=(("script", "*pretrain_gpt*.py"),),
+              defaults=(Default("adamw", {"optimizer": "adam", "decoupled_weight_decay": "True"}, group="optimizer"),
+                        Default("weight-decay", {"weight-decay": "0.01"}),
+                        Default("no-decay-norm-bias", {}, requires="weight-decay"),
+                        Default("gradient-clipping", {"clip-grad": "1.0"}),
+                        Default("dynamic-loss-scaling", {"loss-scale": "None"}, requires="mixed-precision-fp16")),
+              remap=(("adam", "adamw"),)),
+    Framework("openrlhf", "OpenRLHF (openrlhf.cli.train_dpo / train_ppo_ray)", "OpenRLHF 3c3be623", _OPENRLHF,
+              (("m", "openrlhf.*"), ("module", "openrlhf.*")) + tuple((k, None) for k in (
+                  "ds.zero_stage", "ds.param_dtype", "ds.packing_samples", "train.micro_batch_size",
+                  "train.batch_size", "ckpt.output_dir", "adam.lr", "model.model_name_or_path",
+                  "actor.model_name_or_path", "data.max_len", "rollout.batch_size", "algo.kl.init_coef")),
+              needs=3, formats=("cli",), decisive=(("m", "openrlhf.*"), ("module", "openrlhf.*")),
+              defaults=(Default("adamw", {"optim": "adam"}, group="optimizer"),
+                        Default("adam-beta2-lowering", {"adam.betas": "(0.9, 0.95)"}, unless="adam.betas"),
+                        Default("weight-decay", {"adam.weight_decay": "0.0"}, state="off"),
+                        Default("no-decay-norm-bias", {}, requires="weight-decay"),
+                        Default("cosine-decay", {"lr_scheduler": "cosine_with_min_lr", "min_lr_ratio": "0.1"},
+                                group="schedule"),
+                        Default("lr-warmup", {"lr_warmup_ratio": "0.03"}),
+                        Default("gradient-clipping", {"max_norm": "1.0"})),
+              remap=(("adam", "adamw"),)),
+    Framework("deit", "DeiT main.py", "deit 7e160fe4 with timm 0.3.2", _DEIT,
+              (("model", "deit_*|cait_*"), ("distillation-type", None), ("teacher-model", None),
+               ("unscale-lr", None), ("repeated-aug", None), ("no-repeated-aug", None), ("ThreeAugment", None)),
+              needs=2, formats=("cli",), decisive=(("model", "deit_*"),),
+              defaults=(Default("adamw", {"opt": "adamw"}, group="optimizer"),
+                        Default("weight-decay", {"weight-decay": "0.05"}),
+                        Default("no-decay-norm-bias", {}, requires="weight-decay"),
+                        Default("linear-scaling-rule", {"lr": "5e-4 * batch_size * world_size / 512"}),
+                        Default("cosine-decay", {"sched": "cosine", "min-lr": "1e-5"}, group="schedule"),
+                        Default("lr-warmup", {"warmup-epochs": "5"}),
+                        Default("label-smoothing", {"smoothing": "0.1"}),
+                        Default("mixup", {"mixup": "0.8"}),
+                        Default("cutmix", {"cutmix": "1.0"}),
+                        Default("randaugment", {"aa": "rand-m9-mstd0.5-inc1"}),
+                        Default("random-erasing", {"reprob": "0.25"}),
+                        Default("repeated-augmentation", {"repeated_aug": "True"}),
+                        Default("stochastic-depth", {"drop-path": "0.1"}),
+                        Default("ema-weights", {"model_ema": "True", "model-ema-decay": "0.99996"}),
+                        Default("mixed-precision-fp16", {"autocast": "torch.cuda.amp.autocast"}, group="precision"),
+                        Default("dynamic-loss-scaling", {"loss_scaler": "NativeScaler"},
+                                requires="mixed-precision-fp16"))),
+    Framework("open-clip", "open_clip training (open_clip_train.main)", "open_clip 89fb801f", _OPEN_CLIP,
+              (("m", "open_clip_train.main|training.main"),) + tuple((k, None) for k in (
+                  "train-data", "train-num-samples", "dataset-type", "dataset-resampled", "local-loss",
+                  "gather-with-grad", "lock-image", "lock-text", "save-frequency", "zeroshot-frequency",
+                  "imagenet-val", "grad-clip-norm", "force-quick-gelu")),
+              needs=3, formats=("cli",), decisive=(("m", "open_clip_train.main"),),
+              defaults=(Default("adamw", {"opt": "adamw"}, group="optimizer"),
+                        Default("weight-decay", {"wd": "0.2"}),
+                        Default("no-decay-norm-bias", {}, requires="weight-decay"),
+                        Default("adam-beta2-lowering", {"beta2": "0.98"}, when=("model", "*vit*"), unless="beta2"),
+                        Default("adam-epsilon", {"eps": "1.0e-6"}, when=("model", "*vit*"), unless="eps"),
+                        Default("cosine-decay", {"lr-scheduler": "cosine"}, group="schedule"),
+                        Default("lr-warmup", {"warmup": "10000"}),
+                        Default("bf16-training", {"precision": "amp_bf16"}, group="precision"),
+                        Default("contrastive-temperature", {"init_logit_scale": "np.log(1 / 0.07)"}))),
 )
 BY_ID = {f.id: f for f in FRAMEWORKS}
 

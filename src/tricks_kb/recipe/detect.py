@@ -121,6 +121,10 @@ def _apply_defaults(found: dict[str, Found], items: list[Item], tricks: dict[str
                 continue
             if d.requires and not (found.get(d.requires) and found[d.requires].state == "on"):
                 continue
+            if d.when and not any(glob(d.when[1], it.value) for it in find(items, d.when[0])):
+                continue
+            if d.unless and find(items, d.unless):
+                continue
             trick = tricks[d.trick]
             related: list[Item] = []
             if trick.detect is not None:

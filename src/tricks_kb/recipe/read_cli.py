@@ -33,9 +33,46 @@ def _config_blocks(lines: list[str]) -> list[tuple[str, str, int]]:
     return blocks
 
 
+_ARRAY_OPEN = re.compile(r"^\s*[A-Za-z_]\w*\+?=\(\s*(?:#.*)?$")
+_EXPANDS = re.compile(r"\$\{[A-Za-z_]\w*\[[@*]\]\}")
+_ARRAY_CLOSE = re.compile(r"^\s*\)\s*(?:#.*)?$")
+
+
+def _arrays(lines: list[str]) -> list[tuple[int, int]]:
+    """Multi-line bash arrays (``ARGS=(`` ... ``)``): 0-based (first body line, closing line)."""
+    out, start = [], None
+    for i, ln in enumerate(lines):
+        if start is None and _ARRAY_OPEN.match(ln):
+            start = i + 1
+        elif start is not None and _ARRAY_CLOSE.match(ln):
+            out.append((start, i))
+            start = None
+    return out
+
+
+_ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_]\w*)=([\"']?)([^\s\"'$`(){}\\;|&]*)\2\s*(?:#.*)?$")
+_VAR = re.compile(r"^[\"']?\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))[\"']?$")
+
+
+def _shell_vars(lines: list[str]) -> dict[str, str]:
+    """Shell variables assigned a plain literal once in the script (``MICRO_BATCH_SIZE=1``); others unknown."""
+    seen: dict[str, list[str]] = {}
+    for ln in lines:
+        m = _ASSIGN.match(ln)
+        if m and m.group(3):
+            seen.setdefault(m.group(1), []).append(m.group(3))
+    return {k: v[0] for k, v in seen.items() if len(set(v)) == 1}
+
+
 def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
-    """Logical commands as lists of (physical line text, line number), continuations joined."""
+    """Logical commands as lists of (physical line text, line number), continuations joined.
+
+    In a shell script the bodies of multi-line bash arrays are one command: Megatron-LM's scripts put the
+    arguments of one run in ``TRAINING_ARGS=( ... )``, ``MODEL_ARGS=( ... )`` and expand them in one launch.
+    """
     lines = text.splitlines()
+    arrays = [] if markdown else _arrays(lines)
+    in_array = {i for a, b in arrays for i in range(a, b)}
     if markdown and any(_FENCE.match(ln) for ln in lines):
         keep = [False] * len(lines)
         inside = config = False
@@ -59,6 +96,8 @@ def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
         cont = body.endswith("\\")
         if cont:
             body = body[:-1]
+        if i - 1 in in_array:
+            cont = i in in_array  # an array's lines run on to its last line
         if body.strip() or cont:
             current.append((body, i))
         if not cont and current:
@@ -100,14 +139,29 @@ def read_cli(text: str, filename: str) -> Parsed:
     commands = _command_lines(text, markdown)
     if markdown:
         _read_config_blocks(text, out, len(commands))
+    in_array = set() if markdown else {i + 1 for a, b in _arrays(text.splitlines()) for i in range(a, b)}
+    shell_vars = {} if markdown else _shell_vars(text.splitlines())
+
+    def value(raw: str):  # a flag value that is only "$NAME" takes NAME's literal value; raw kept as written
+        m = _VAR.match(raw)
+        name = m and (m.group(1) or m.group(2))
+        return parse_scalar(shell_vars[name]) if name in shell_vars else parse_scalar(raw)
+
+    array_section = None
     for section, command in enumerate(commands):
+        expands = any(_EXPANDS.search(seg) for seg, _ in command)
+        if command[0][1] in in_array or expands:  # a script's bash arrays and the launch expanding them: one run
+            array_section = section if array_section is None else array_section
+            section = array_section
         tokens: list[tuple[str, int, int]] = []
         for segment, line in command:
             if segment.lstrip().startswith("#"):
                 continue
             for tok in _split(segment):
                 col = segment.find(tok.split("=", 1)[0]) + 1
-                tokens.append((tok, line, max(col, 1)))
+                # a quoted array element holding a flag and its value: "--fp8-format hybrid"
+                parts = tok.split() if tok.startswith("-") and len(tok.split()) > 1 else [tok]
+                tokens += [(p, line, max(col, 1)) for p in parts]
         if not any(t.startswith("-") for t, _, _ in tokens):
             continue
         i = 0
@@ -121,7 +175,7 @@ def read_cli(text: str, filename: str) -> Parsed:
             if m and not re.fullmatch(r"-\d.*", tok):
                 name = m.group(1)
                 if m.group(2) is not None:
-                    out.items.append(Item(name, parse_scalar(m.group(2)), m.group(2), line, col, section))
+                    out.items.append(Item(name, value(m.group(2)), m.group(2), line, col, section))
                 elif i + 1 < len(tokens) and not _FLAG.match(tokens[i + 1][0]) or (
                         i + 1 < len(tokens) and re.fullmatch(r"-\d[\d.eE\-+]*", tokens[i + 1][0])):
                     nxt = tokens[i + 1][0]
@@ -129,7 +183,7 @@ def read_cli(text: str, filename: str) -> Parsed:
                             and re.match(r"^[A-Z_]+=", nxt):
                         out.items.append(Item(name, True, "", line, col, section))
                     else:
-                        out.items.append(Item(name, parse_scalar(nxt), nxt, line, col, section))
+                        out.items.append(Item(name, value(nxt), nxt, line, col, section))
                         i += 1
                 else:
                     out.items.append(Item(name, True, "", line, col, section))
