@@ -148,10 +148,28 @@ def test_detection_and_findings_stay_above_their_floors() -> None:
     t0 = time.perf_counter()
     res = evaluate()
     assert res["configs"] >= 30 and time.perf_counter() - t0 < 120
-    # floors from the measured figures (docs/benchmarks.md), a little below them
-    assert res["detection"]["recall"] >= 0.95 and res["detection"]["precision"] >= 0.93
+    # floors from the measured figures (docs/benchmarks.md), a little below them; precision is 0.932 because
+    # entries written after these labels detect what the labels could not name (fused optimizers, tf32, ...)
+    assert res["detection"]["recall"] >= 0.95 and res["detection"]["precision"] >= 0.92
     assert res["off"]["recall"] >= 0.90 and res["off"]["precision"] >= 0.88
     assert res["findings"]["recall"] >= 0.80 and res["findings"]["precision"] >= 0.70
+
+
+@pytest.mark.parametrize(("name", "floors"), [
+    # the second set: drawn blind, then read to add frameworks and keys (0.847 / 0.977, off 0.714 / 0.909)
+    ("heldout", {"detection": (0.80, 0.95), "off": (0.65, 0.85)}),
+    # the third set, held out: measured once before and once after the framework work of stop 22
+    # (detection 0.552 -> 0.668, precision 0.933 -> 0.944; off 0.480 -> 0.520 / 0.667 -> 0.684)
+    ("heldout3", {"detection": (0.62, 0.90), "off": (0.45, 0.60)}),
+])
+def test_later_config_sets_stay_above_their_floors(name: str, floors: dict) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from eval_recipe import SETS, evaluate
+
+    res = evaluate(configs=SETS[name])
+    assert res["configs"] >= 20
+    for part, (recall, precision) in floors.items():
+        assert res[part]["recall"] >= recall and res[part]["precision"] >= precision, (part, res[part])
 
 
 def test_deepspeed_and_megatron_style_configs() -> None:
