@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from tricks_kb.recipe.check import catalog_tricks, check_path  # noqa: E402
 from tricks_kb.recipe.readers import ReadError  # noqa: E402
 
-SETS = {"dev": ROOT / "tests" / "fixtures" / "configs", "heldout": ROOT / "tests" / "fixtures" / "configs_heldout"}
-FINDINGS_LABELLED = {"dev"}  # the held-out labeller labelled tricks only, so its findings are not judged
+SETS = {"dev": ROOT / "tests" / "fixtures" / "configs", "heldout": ROOT / "tests" / "fixtures" / "configs_heldout",
+        "heldout3": ROOT / "tests" / "fixtures" / "configs_heldout3"}
+FINDINGS_LABELLED = {"dev"}  # the later sets' labellers labelled tricks only, so their findings are not judged
 CONFIGS = SETS["dev"]
 
 

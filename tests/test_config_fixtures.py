@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"dev": ROOT / "tests" / "fixtures" / "configs", "heldout": ROOT / "tests" / "fixtures" / "configs_heldout"}
-MIN_CONFIGS = {"dev": 30, "heldout": 20}
+FOLDERS = {"dev": ROOT / "tests" / "fixtures" / "configs", "heldout": ROOT / "tests" / "fixtures" / "configs_heldout",
+          "heldout3": ROOT / "tests" / "fixtures" / "configs_heldout3"}
+MIN_CONFIGS = {"dev": 30, "heldout": 20, "heldout3": 20}
 NOT_CONFIGS = {"labels.yaml", "README.md"}
 FORMATS = {"json", "yaml", "toml", "python", "cli"}
 FRAMEWORKS = {
