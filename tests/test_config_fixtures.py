@@ -1,7 +1,7 @@
 """The hand-labelled real training configs stay consistent with their labels.
 
-Two folders: tests/fixtures/configs/ (the development set) and tests/fixtures/configs_heldout/ (drawn later,
-labelled blind), in the same format.
+Three folders in the same format: tests/fixtures/configs/ (the development set), tests/fixtures/configs_set2/
+and tests/fixtures/configs_set3/ (drawn later and labelled blind; the third is held out).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"dev": ROOT / "tests" / "fixtures" / "configs", "heldout": ROOT / "tests" / "fixtures" / "configs_heldout",
-          "heldout3": ROOT / "tests" / "fixtures" / "configs_heldout3"}
-MIN_CONFIGS = {"dev": 30, "heldout": 20, "heldout3": 20}
+FOLDERS = {"dev": ROOT / "tests" / "fixtures" / "configs", "set2": ROOT / "tests" / "fixtures" / "configs_set2",
+          "set3": ROOT / "tests" / "fixtures" / "configs_set3"}
+MIN_CONFIGS = {"dev": 30, "set2": 20, "set3": 20}
 NOT_CONFIGS = {"labels.yaml", "README.md"}
 FORMATS = {"json", "yaml", "toml", "python", "cli"}
 FRAMEWORKS = {
