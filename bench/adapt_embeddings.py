@@ -141,7 +141,7 @@ def evaluate(engine, held_out: bool) -> dict[str, dict[str, dict[str, float]]]:
            "fresh": evaluate_real(engine, load_real_questions(EVAL / FRESH_QUESTIONS), modes=modes)[0]}
     if held_out:
         out["real held-out (pooled)"] = evaluate_real(engine, held, modes=modes, pooled=pooled)[0]
-        out["fourth set (held out)"] = evaluate_real(engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS),
+        out["fifth set (held out)"] = evaluate_real(engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS),
                                                     modes=modes)[0]
     return out
 

@@ -1,5 +1,5 @@
 """Shape of the real-question sets (tests/eval/real_questions.yaml, the development set;
-real_questions_fresh.yaml, real_questions_fresh3.yaml and real_questions_fresh4.yaml, drawn later the same way
+real_questions_fresh.yaml and real_questions_fresh3/4/5.yaml, drawn later the same way
 for honest coverage and ranking figures) and their coverage."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 
 from tricks_kb.catalog import load_catalog, norm_label
 from tricks_kb.retrieval_eval import (
+    FOURTH_QUESTIONS,
     FRESH_QUESTIONS,
     HELD_OUT_QUESTIONS,
     REAL_QUESTIONS,
@@ -25,9 +26,10 @@ from tricks_kb.retrieval_eval import (
 PATH = Path(__file__).parent / "eval" / REAL_QUESTIONS
 FRESH = Path(__file__).parent / "eval" / FRESH_QUESTIONS
 THIRD = Path(__file__).parent / "eval" / THIRD_QUESTIONS
+FOURTH = Path(__file__).parent / "eval" / FOURTH_QUESTIONS
 HELD_OUT = Path(__file__).parent / "eval" / HELD_OUT_QUESTIONS
-SETS = {"dev": PATH, "fresh": FRESH, "third": THIRD, "held-out": HELD_OUT}  # in the order they were drawn
-MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, THIRD.name: 50, HELD_OUT.name: 60}
+SETS = {"dev": PATH, "fresh": FRESH, "third": THIRD, "fourth": FOURTH, "held-out": HELD_OUT}  # order drawn
+MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, THIRD.name: 50, FOURTH.name: 60, HELD_OUT.name: 60}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KEYS = {"q", "source", "relevant", "missing", "area"}
 PAIRS = [(a, b) for i, a in enumerate(SETS) for b in list(SETS)[i + 1:]]
