@@ -1,7 +1,7 @@
 """Experiment (issue 13): adapt the embedding model to the catalog, then rank with it against the base model.
 
     .venv/bin/python bench/adapt_embeddings.py [--work DIR] [--lr 2e-4] [--epochs 1] [--rank 16] [--claims]
-                                               [--dense-weight 0.6 0.7] [--held-out]
+                                               [--real-questions] [--dense-weight 0.6 0.7] [--held-out]
 
 Trains low-rank (LoRA) updates of every linear layer of the encoder of the packaged all-MiniLM-L6-v2, merges
 them into a model folder (WORK/model), embeds the catalog with it into WORK/index, and prints hybrid and
@@ -9,7 +9,9 @@ dense nDCG@10 / Recall@5 of the base model (committed index) and the adapted one
 (own phrasings and real dev questions with pooled judgments, the first fresh set) and, with --held-out, on
 the held-out sets too. Training pairs come from the catalog only, never from an evaluation set: each
 symptom, the name and each alias of a trick (with --claims, each claim statement too) paired with that
-trick's entry passage. Loss: in-batch-negatives ranking loss (sentence-transformers, scale 20), with no
+trick's entry passage; with --real-questions also each real practitioner question of the sets that are
+training data here (real_questions.yaml, the first fresh set and the third set) paired with each entry that
+answers it, and then the fourth set is the validation set that decides (it is not trained on). Loss: in-batch-negatives ranking loss (sentence-transformers, scale 20), with no
 trick twice in a batch; AdamW, linear warm-up over the first tenth, then linear decay; seed 1234.
 Figures and the decision are in docs/benchmarks.md ("Stop 21").
 """
@@ -37,15 +39,27 @@ TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value",
            "intermediate.dense", "output.dense")
 
 
-def training_pairs(tricks: dict, claims: bool) -> list[tuple[str, str, str]]:
-    """(trick id, anchor, entry passage) for every symptom, name and alias (and claim) of every trick."""
+def training_pairs(tricks: dict, claims: bool, real: bool = False) -> list[tuple[str, str, str]]:
+    """(trick id, anchor, entry passage) for every symptom, name and alias (and claim) of every trick, and with
+    ``real`` every (question, answering entry) of the real-question training sets."""
     from tricks_kb.passages import entry_text
+    from tricks_kb.retrieval_eval import (
+        FRESH_QUESTIONS,
+        REAL_QUESTIONS,
+        THIRD_QUESTIONS,
+        answering_ids,
+        load_real_questions,
+    )
 
     pairs = []
     for tid in sorted(tricks):
         t = tricks[tid]
         anchors = [*t.symptoms, t.name, *t.aliases] + ([c.statement for c in t.claims] if claims else [])
         pairs += [(tid, a, entry_text(t)) for a in anchors]
+    if real:
+        for name in (REAL_QUESTIONS, FRESH_QUESTIONS, THIRD_QUESTIONS):
+            for it in load_real_questions(EVAL / name):
+                pairs += [(tid, it["q"], entry_text(tricks[tid])) for tid in sorted(answering_ids(it, set(tricks)))]
     return pairs
 
 
@@ -76,7 +90,7 @@ def train_merged(base: Path, out: Path, tricks: dict, args: argparse.Namespace) 
 
     torch.manual_seed(SEED)
     torch.set_num_threads(min(2, os.cpu_count() or 1))
-    pairs = training_pairs(tricks, args.claims)
+    pairs = training_pairs(tricks, args.claims, args.real_questions)
     plan = [b for _ in range(args.epochs) for b in batches(pairs, 32, random.Random(SEED))]  # noqa: S311
     model = SentenceTransformer(str(base), device="cpu")
     encoder = model[0].auto_model
@@ -122,6 +136,7 @@ def train_merged(base: Path, out: Path, tricks: dict, args: argparse.Namespace) 
 def evaluate(engine, held_out: bool) -> dict[str, dict[str, dict[str, float]]]:
     """Per set, per mode (dense, hybrid): nDCG@10 and Recall@5."""
     from tricks_kb.retrieval_eval import (
+        FOURTH_QUESTIONS,
         FRESH_QUESTIONS,
         HELD_OUT_QUESTIONS,
         REAL_QUESTIONS,
@@ -138,7 +153,9 @@ def evaluate(engine, held_out: bool) -> dict[str, dict[str, dict[str, float]]]:
     dev, held = split_real(items)
     out = {"own (pooled)": evaluate_modes(engine, EVAL, modes=modes, pooled=True)[0],
            "real dev (pooled)": evaluate_real(engine, dev, modes=modes, pooled=pooled)[0],
-           "fresh": evaluate_real(engine, load_real_questions(EVAL / FRESH_QUESTIONS), modes=modes)[0]}
+           "fresh": evaluate_real(engine, load_real_questions(EVAL / FRESH_QUESTIONS), modes=modes)[0],
+           "fourth set (validation with --real-questions)":
+               evaluate_real(engine, load_real_questions(EVAL / FOURTH_QUESTIONS), modes=modes)[0]}
     if held_out:
         out["real held-out (pooled)"] = evaluate_real(engine, held, modes=modes, pooled=pooled)[0]
         out["fifth set (held out)"] = evaluate_real(engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS),
@@ -153,6 +170,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--claims", action="store_true", help="also pair each claim statement with its entry")
+    ap.add_argument("--real-questions", action="store_true",
+                    help="also train on the real questions of the earlier sets (the fourth set validates)")
     ap.add_argument("--dense-weight", type=float, nargs="+", default=[0.6, 0.7])
     ap.add_argument("--held-out", action="store_true", help="also print the held-out sets (not for tuning)")
     args = ap.parse_args()
