@@ -83,6 +83,9 @@ def test_a_readme_config_block_is_read_with_its_own_reader_and_keeps_its_lines()
     assert "dropout" not in t  # a python block is code, not a config
     with pytest.raises(ReadError):  # prose and a code block with no flags and no config block: nothing to read
         check_text("# Notes\n\n```python\nmodel.train()\n```\n", "README.md")
+    with pytest.raises(ReadError) as exc:  # only a broken config block: its own error, at its line in the README
+        check_text("# Notes\n\nSet:\n\n```toml\n[optimizer\nlr = 1\n```\n", "README.md")
+    assert exc.value.code == "RC003" and exc.value.line == 6 and "toml block" in exc.value.message
 
 
 def test_hf_defaults_are_marked_as_defaults() -> None:

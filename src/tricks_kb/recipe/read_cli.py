@@ -118,27 +118,30 @@ def _split(segment: str) -> list[str]:
         return segment.split("#", 1)[0].split()
 
 
-def _read_config_blocks(text: str, out: Parsed, first_section: int) -> None:
+def _read_config_blocks(text: str, out: Parsed, first_section: int) -> list[ReadError]:
+    """Read a README's config blocks into ``out``; return the errors of those that could not be read."""
     from .read_yaml import read_json, read_toml, read_yaml
 
     readers = {"toml": read_toml, "yaml": read_yaml, "json": read_json}
+    errors = []
     for n, (fmt, block, line) in enumerate(_config_blocks(text.splitlines())):
         try:
             parsed = readers[fmt](block, "")
         except ReadError as err:  # one broken snippet in a README does not hide the rest of it
             out.notes.append(f"the {fmt} block at line {line} was not read: {err.message}")
+            errors.append(ReadError(err.code, f"{fmt} block: {err.message}", err.hint, err.line + line - 1, err.col))
             continue
         out.items += [Item(it.key, it.value, it.raw, it.line + line - 1, it.col, first_section + n)
                       for it in parsed.items]
         out.notes += parsed.notes
+    return errors
 
 
 def read_cli(text: str, filename: str) -> Parsed:
     markdown = filename.casefold().endswith((".md", ".mdx", ".markdown"))
     out = Parsed("cli")
     commands = _command_lines(text, markdown)
-    if markdown:
-        _read_config_blocks(text, out, len(commands))
+    block_errors = _read_config_blocks(text, out, len(commands)) if markdown else []
     in_array = set() if markdown else {i + 1 for a, b in _arrays(text.splitlines()) for i in range(a, b)}
     shell_vars = {} if markdown else _shell_vars(text.splitlines())
 
@@ -189,6 +192,8 @@ def read_cli(text: str, filename: str) -> Parsed:
                     out.items.append(Item(name, True, "", line, col, section))
             i += 1
     out.items.sort(key=lambda it: (it.line, it.col))  # README config blocks and commands in file order
+    if not out.items and block_errors:  # nothing read but a broken config block: that is what to report
+        raise block_errors[0]
     if not out.items:
         raise ReadError("RC001", "no --flag value pairs found in this command line or script",
                         "pass a script or README whose training command has --flag value arguments")
