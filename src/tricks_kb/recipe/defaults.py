@@ -24,7 +24,8 @@ GROUP_KEYS = {"schedule": ("lr_scheduler_type", "lr_scheduler", "sched", "lr_sch
                            "lr_scheduler._name", "lr_scheduler._component_", "scheduler._target_", "decay_type",
                            "lr_scheduler.decay_type", "SOLVER.LR_SCHEDULER_NAME"),
               "optimizer": ("optim", "optimizer", "opt", "optimizer.name", "optimizer._name", "optimizer.type",
-                            "optimizer._component_", "optimizer._target_", "optimizer.class_path"),
+                            "optimizer._component_", "optimizer._target_", "optimizer.class_path",
+                            "optimizer_type", "optim.optimizer"),
               "precision": ("precision",)}
 
 
@@ -68,6 +69,10 @@ _MEGATRON = "https://github.com/NVIDIA/Megatron-LM/blob/d98e8a64ddf34856e74b2471
 _OPENRLHF = "https://github.com/OpenRLHF/OpenRLHF/blob/3c3be6234e0cb353e76bb8019947db9dfe99fca7/openrlhf/cli/train_dpo.py"
 _DEIT = "https://github.com/facebookresearch/deit/blob/7e160fe43f0252d17191b71cbb5826254114ea5b/main.py"
 _OPEN_CLIP = "https://github.com/mlfoundations/open_clip/blob/89fb801f1e6087880e951fc8354b8a2077b79c6d/src/open_clip_train/params.py"
+_VERL = "https://github.com/volcengine/verl/blob/b178a3cd56f58b2d502255daba591e92833930a7/verl/trainer/config/_generated_ppo_trainer.yaml"
+_KOHYA = "https://github.com/kohya-ss/sd-scripts/blob/48d368fa557731ad0488c07304dfeba8c07910eb/library/train_util.py"
+_SPEECHBRAIN = "https://github.com/speechbrain/speechbrain/blob/9c826ef3937bac885c8a6ca86c6889a30f256fb5/speechbrain/utils/run_opts.py"
+_TRL_GRPO = "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/grpo_config.py"
 _LLAMAFACTORY = "https://github.com/hiyouga/LLaMA-Factory/blob/ff6d4d12eeb035d6ce06805a5733dd7b29f2ac30/src/llamafactory/hparams/model_args.py"
 
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -76,6 +81,13 @@ FRAMEWORKS: tuple[Framework, ...] = (
                                         "pref_beta", "pref_loss", "plot_loss")),
               needs=2, formats=("yaml", "json"), parent="hf-trainer",
               defaults=(Default("gradient-checkpointing", {"disable_gradient_checkpointing": "False"}),)),
+    Framework("trl-grpo", "TRL GRPOConfig", "trl 1.10.0.dev0 (f2cd5771)", _TRL_GRPO,
+              tuple((k, None) for k in ("num_generations", "max_completion_length", "use_vllm", "vllm_mode",
+                                        "vllm_gpu_memory_utilization", "reward_funcs", "reward_weights",
+                                        "scale_rewards", "num_iterations", "epsilon_high")),
+              needs=2, formats=("yaml", "json"), parent="trl",
+              defaults=(Default("grpo", {"GRPOConfig": "GRPOTrainer"}),
+                        Default("ppo-kl-control", {"beta": "0.0"}, state="off", unless="beta"))),
     Framework("trl", "TRL (SFTConfig/DPOConfig)", "trl 1.10.0.dev0 (f2cd5771)",
               "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/base_config.py",
               (("dataset_name", None), ("dataset_mixer", None), ("dataset_mixture", None), ("max_prompt_length", None),
@@ -269,6 +281,40 @@ FRAMEWORKS: tuple[Framework, ...] = (
                         Default("lr-warmup", {"warmup": "10000"}),
                         Default("bf16-training", {"precision": "amp_bf16"}, group="precision"),
                         Default("contrastive-temperature", {"init_logit_scale": "np.log(1 / 0.07)"}))),
+    Framework("verl", "verl (verl.trainer.main_ppo, ppo_trainer.yaml)", "verl b178a3cd", _VERL,
+              (("m", "verl.trainer.*"),) + tuple((k, None) for k in (
+                  "actor_rollout_ref.actor.optim.lr", "actor_rollout_ref.actor.ppo_mini_batch_size",
+                  "actor_rollout_ref.rollout.n", "actor_rollout_ref.rollout.name", "actor_rollout_ref.model.path",
+                  "algorithm.adv_estimator", "data.train_batch_size", "trainer.n_gpus_per_node",
+                  "actor_rollout_ref.actor.use_kl_loss", "critic.optim.lr")),
+              needs=2, formats=("cli", "yaml"), decisive=(("m", "verl.trainer.*"),),
+              defaults=(Default("adamw", {"actor.optim.optimizer": "AdamW"}, group="optimizer"),
+                        Default("weight-decay", {"actor.optim.weight_decay": "0.01"}),
+                        Default("gradient-clipping", {"actor.grad_clip": "1.0"}),
+                        Default("lr-warmup", {"actor.optim.lr_warmup_steps_ratio": "0.0"}, state="off"),
+                        Default("ppo-kl-control", {"use_kl_loss": "false", "use_kl_in_reward": "false"},
+                                state="off"),
+                        Default("rl-entropy-control", {"entropy_coeff": "0"}, state="off"),
+                        Default("gradient-checkpointing", {"model.enable_gradient_checkpointing": "true"}),
+                        Default("bf16-training", {"fsdp_config.dtype": "bfloat16"}, group="precision"))),
+    Framework("kohya", "kohya-ss sd-scripts (train_network.py, sdxl_train.py)", "sd-scripts 48d368fa", _KOHYA,
+              (("script", "*train_network.py|*sdxl_train*.py|*flux_train*.py|*sd3_train*.py|*fine_tune.py"),)
+              + tuple((k, None) for k in ("network_module", "network_dim", "network_alpha", "save_model_as",
+                                          "caption_extension", "train_data_dir", "optimizer_type", "output_name",
+                                          "enable_bucket", "min_snr_gamma", "cache_latents", "save_every_n_epochs")),
+              needs=3, formats=("cli", "toml"),
+              decisive=(("script", "*train_network.py|*sdxl_train*.py|*flux_train*.py|*sd3_train*.py"),),
+              defaults=(Default("adamw", {"optimizer_type": "\"\" (AdamW)"}, group="optimizer"),
+                        Default("weight-decay", {"weight_decay": "1e-2 (torch.optim.AdamW)"}, requires="adamw",
+                                unless="optimizer_args"),
+                        Default("gradient-clipping", {"max_grad_norm": "1.0"}))),
+    Framework("speechbrain", "SpeechBrain (Brain run options)", "speechbrain 9c826ef3", _SPEECHBRAIN,
+              (("*", "!new:speechbrain.*"), ("*", "!name:speechbrain.*"), ("opt_class", None),
+               ("epoch_counter", None), ("grad_accumulation_factor", None), ("lr_annealing", None)),
+              needs=2, formats=("yaml",), decisive=(("*", "!new:speechbrain.*"), ("*", "!name:speechbrain.*")),
+              defaults=(Default("gradient-clipping", {"max_grad_norm": "5.0"}),
+                        Default("dynamic-loss-scaling", {"GradScaler": "precision == fp16 on cuda"},
+                                requires="mixed-precision-fp16"))),
 )
 BY_ID = {f.id: f for f in FRAMEWORKS}
 
@@ -296,7 +342,7 @@ def infer(items: list[Item], fmt: str) -> Framework | None:
         s = _score(fw, items)
         if s >= fw.needs and s > best_score:
             best, best_score = fw, s
-        if fw.parent and s >= fw.needs and _score(BY_ID[fw.parent], items) >= 2:
+        if fw.parent and s >= fw.needs and any(_score(a, items) >= 2 for a in chain(BY_ID[fw.parent])):
             return fw  # a subclass framework (trl over the HF Trainer) wins when both show
     return best
 

@@ -14,6 +14,8 @@ from .readers import Item, Parsed, ReadError, parse_scalar
 # --- command lines ---------------------------------------------------------------------------
 
 _FLAG = re.compile(r"^--?([A-Za-z][\w.\-]*)(?:=(.*))?$", re.S)
+# a Hydra override: a lower-case dotted key and its value, optionally + or ++ (never an env VAR=value)
+_HYDRA = re.compile(r"^\+{0,2}([a-z_][\w\-]*(?:\.[\w\-]+)+)=(.*)$", re.S)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CONFIG_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(toml|ya?ml|json)\s*$", re.I)
 
@@ -174,6 +176,11 @@ def read_cli(text: str, filename: str) -> Parsed:
                 out.script = tok
             if re.search(r"\.(py|sh)$", tok) and not tok.startswith("-"):
                 out.items.append(Item("script", tok, tok, line, col, section))
+            h = _HYDRA.match(tok)
+            if h:  # a Hydra override (verl: actor_rollout_ref.actor.optim.lr=1e-6)
+                out.items.append(Item(h.group(1), value(h.group(2)), h.group(2), line, col, section))
+                i += 1
+                continue
             m = _FLAG.match(tok)
             if m and not re.fullmatch(r"-\d.*", tok):
                 name = m.group(1)
