@@ -1,141 +1,288 @@
-"""Frameworks added for the recipe check: verl, kohya sd-scripts, SpeechBrain, TRL GRPOConfig.
+"""Recipe check: framework defaults of Megatron-LM, OpenRLHF, DeiT, open_clip and LLaMA-Factory.
 
-Each snippet is written in the framework's own syntax; it must be inferred as that framework, get the
-defaults documented in docs/framework-defaults.md with ``source: default``, and an explicit setting must
-override a default.
+Per framework: a snippet in its real syntax is inferred as that framework and gets the defaults that
+docs/framework-defaults.md documents (``source: default``); an explicit setting overrides a default; the
+framework's own keys are detected. Facts and their pinned sources are in docs/framework-defaults.md.
 """
 
 from __future__ import annotations
 
-from tricks_kb.recipe.check import check_text
-from tricks_kb.recipe.defaults import infer
+from tricks_kb.recipe.check import check_path, check_text
+from tricks_kb.recipe.defaults import BY_ID, infer
 from tricks_kb.recipe.readers import read_text
 
 
-def _fw(text: str, name: str) -> str | None:
-    parsed = read_text(text, name)
+def _tricks(text: str, filename: str) -> dict[str, dict]:
+    return {t["id"]: t for t in check_text(text, filename)["tricks"]}
+
+
+def _framework(text: str, filename: str) -> str | None:
+    parsed = read_text(text, filename)
     fw = infer(parsed.items, parsed.format)
     return fw.id if fw else None
 
 
-def _tricks(text: str, name: str) -> dict[str, dict]:
-    return {t["id"]: t for t in check_text(text, name)["tricks"]}
+def _default(tricks: dict[str, dict], tid: str, state: str = "on") -> bool:
+    return tid in tricks and tricks[tid]["source"] == "default" and tricks[tid]["state"] == state
 
 
-VERL = """set -x
-python3 -m verl.trainer.main_ppo \\
-    algorithm.adv_estimator=grpo \\
-    data.train_batch_size=1024 \\
-    actor_rollout_ref.model.path=Qwen/Qwen2.5-7B-Instruct \\
-    actor_rollout_ref.actor.optim.lr=1e-6 \\
-    actor_rollout_ref.actor.ppo_mini_batch_size=256 \\
-    actor_rollout_ref.rollout.n=5 \\
-    trainer.total_epochs=15 $@
+def _explicit(tricks: dict[str, dict], tid: str, state: str = "on") -> bool:
+    return tid in tricks and tricks[tid]["source"] == "explicit" and tricks[tid]["state"] == state
+
+
+# --- Megatron-LM --------------------------------------------------------------------------------
+
+MEGATRON = """#!/bin/bash
+GPUS_PER_NODE=8
+MICRO_BATCH_SIZE=2
+GPT_MODEL_ARGS=(
+    --num-layers 24
+    --hidden-size 2048
+    --num-attention-heads 16
+    --seq-length 4096
+    --max-position-embeddings 4096
+    --swiglu
+    --untie-embeddings-and-output-weights
+)
+TRAINING_ARGS=(
+    --micro-batch-size $MICRO_BATCH_SIZE
+    --global-batch-size 512
+    --train-iters 100000
+    --lr 3.0e-4
+    --lr-decay-style cosine
+    --fp16
+)
+DTYPE_ARGS=(
+    "--fp8-format hybrid"
+)
+torchrun --nproc_per_node $GPUS_PER_NODE pretrain_gpt.py \\
+    ${GPT_MODEL_ARGS[@]} \\
+    ${TRAINING_ARGS[@]} \\
+    ${DTYPE_ARGS[@]}
 """
 
 
-def test_verl_hydra_overrides_are_read_and_defaults_apply():
-    assert _fw(VERL, "run_qwen2_5_7b_grpo.sh") == "verl"
-    t = _tricks(VERL, "run_qwen2_5_7b_grpo.sh")
-    assert t["grpo"]["source"] == "explicit" and t["grpo"]["line"] == 3
-    for trick in ("adamw", "weight-decay", "gradient-clipping", "gradient-checkpointing", "bf16-training"):
-        assert t[trick]["source"] == "default" and t[trick]["state"] == "on", trick
-    for trick in ("ppo-kl-control", "rl-entropy-control", "lr-warmup"):
-        assert t[trick]["source"] == "default" and t[trick]["state"] == "off", trick
+def test_megatron_is_inferred_and_gets_its_defaults() -> None:
+    assert _framework(MEGATRON, "train.sh") == "megatron"
+    t = _tricks(MEGATRON, "train.sh")
+    for tid in ("adamw", "weight-decay", "no-decay-norm-bias", "gradient-clipping", "dynamic-loss-scaling"):
+        assert _default(t, tid), tid
+    assert t["gradient-clipping"]["settings"] == {"clip-grad": "1.0"}
+    assert _explicit(t, "cosine-decay") and _explicit(t, "mixed-precision-fp16")
 
 
-def test_verl_explicit_settings_override_defaults():
-    text = VERL.replace("trainer.total_epochs=15", "actor_rollout_ref.actor.use_kl_loss=True \\\n"
-                        "    actor_rollout_ref.actor.entropy_coeff=0.001 \\\n"
-                        "    actor_rollout_ref.model.enable_gradient_checkpointing=False \\\n"
-                        "    actor_rollout_ref.actor.optim.lr_warmup_steps_ratio=0.05 \\\n"
-                        "    trainer.total_epochs=15")
-    t = _tricks(text, "run.sh")
-    assert t["ppo-kl-control"]["source"] == "explicit" and t["ppo-kl-control"]["state"] == "on"
-    assert t["rl-entropy-control"]["source"] == "explicit" and t["rl-entropy-control"]["state"] == "on"
-    assert t["lr-warmup"]["source"] == "explicit" and t["lr-warmup"]["state"] == "on"
-    assert t["gradient-checkpointing"]["source"] == "explicit" and t["gradient-checkpointing"]["state"] == "off"
+def test_megatron_keys_are_detected() -> None:
+    t = _tricks(MEGATRON, "train.sh")
+    assert _explicit(t, "swiglu")
+    assert _explicit(t, "weight-tying", "off")
+    assert _explicit(t, "fp8-training")  # a quoted "--flag value" array element
+    assert _explicit(t, "gradient-accumulation")  # 512 > $MICRO_BATCH_SIZE (2), read from its assignment
+    s = ("torchrun pretrain_gpt.py --use-distributed-optimizer --use-flash-attn --recompute-granularity full "
+         "--rampup-batch-size 16 16 5859375 --decoupled-lr 5e-4 --attention-backend flash\n")
+    t = _tricks(s, "run.sh")
+    for tid in ("zero-redundancy-optimizer", "flash-attention", "gradient-checkpointing", "batch-size-warmup",
+                "embedding-lr-scaling"):
+        assert _explicit(t, tid), tid
 
 
-def test_hydra_override_reader_leaves_env_assignments_alone():
-    parsed = read_text("CUDA_VISIBLE_DEVICES=0,1 python3 -m verl.trainer.main_ppo ++trainer.val_before_train=False\n",
-                       "run.sh")
-    keys = [it.key for it in parsed.items]
-    assert "trainer.val_before_train" in keys and not any("CUDA" in k for k in keys)
+def test_megatron_explicit_settings_override_its_defaults() -> None:
+    s = MEGATRON.replace("    --fp16\n", "    --fp16\n    --loss-scale 4096\n    --clip-grad 0.0\n"
+                         "    --weight-decay 0.0\n    --optimizer sgd\n")
+    t = _tricks(s, "train.sh")
+    assert _explicit(t, "gradient-clipping", "off")
+    assert _explicit(t, "weight-decay", "off")
+    assert "adamw" not in t and "no-decay-norm-bias" not in t
+    # --optimizer adam is AdamW in Megatron (decoupled_weight_decay True): reported as adamw, explicit
+    t = _tricks(MEGATRON.replace("    --fp16\n", "    --optimizer adam\n"), "train.sh")
+    assert _explicit(t, "adamw") and "adam" not in t
+    assert "dynamic-loss-scaling" not in t  # only with --fp16
 
 
-KOHYA = """accelerate launch --num_cpu_threads_per_process 1 train_network.py \\
-  --pretrained_model_name_or_path=runwayml/stable-diffusion-v1-5 \\
-  --train_data_dir=./data --output_dir=./out --output_name=mylora \\
-  --network_module=networks.lora --network_dim=16 --network_alpha=8 \\
-  --learning_rate=1e-4 --mixed_precision=fp16 --save_model_as=safetensors
+# --- OpenRLHF -----------------------------------------------------------------------------------
+
+OPENRLHF_DPO = """read -r -d '' training_commands <<EOF
+openrlhf.cli.train_dpo \\
+   --ckpt.output_dir ./checkpoint/llama3-8b-dpo \\
+   --train.batch_size 256 \\
+   --train.micro_batch_size 1 \\
+   --model.model_name_or_path OpenRLHF/Llama-3-8b-sft-mixture \\
+   --ds.param_dtype bf16 \\
+   --ds.zero_stage 3 \\
+   --adam.lr 5e-7 \\
+   --model.beta 0.1 \\
+   --ckpt.load_enable \\
+   --ds.packing_samples \\
+   --model.gradient_checkpointing_enable
+EOF
+deepspeed --module $training_commands
+"""
+
+OPENRLHF_PPO = """python3 -m openrlhf.cli.train_ppo_ray \\
+   --actor.model_name_or_path OpenRLHF/Llama-3-8b-sft-mixture \\
+   --train.batch_size 128 \\
+   --rollout.batch_size 1024 \\
+   --actor.adam.lr 5e-7 \\
+   --critic.adam.lr 9e-6 \\
+   --algo.kl.init_coef 0.01 \\
+   --reward.normalize_enable \\
+   --actor.gradient_checkpointing_enable
 """
 
 
-def test_kohya_train_network_defaults():
-    assert _fw(KOHYA, "train.sh") == "kohya"
-    t = _tricks(KOHYA, "train.sh")
-    assert t["lora"]["source"] == "explicit"
-    for trick in ("adamw", "weight-decay", "gradient-clipping"):
-        assert t[trick]["source"] == "default" and t[trick]["state"] == "on", trick
+def test_openrlhf_is_inferred_and_gets_its_defaults() -> None:
+    for text in (OPENRLHF_DPO, OPENRLHF_PPO):
+        assert _framework(text, "train.sh") == "openrlhf"
+        t = _tricks(text, "train.sh")
+        for tid in ("adamw", "adam-beta2-lowering", "cosine-decay", "lr-warmup", "gradient-clipping"):
+            assert _default(t, tid), tid
+        assert _default(t, "weight-decay", "off")
+        assert "no-decay-norm-bias" not in t  # only when weight decay is turned on
+        assert t["lr-warmup"]["settings"] == {"lr_warmup_ratio": "0.03"}
 
 
-def test_kohya_explicit_settings_override_defaults():
-    t = _tricks(KOHYA.replace("--save_model_as", "--optimizer_type=Lion --max_grad_norm=0 --save_model_as"),
-                "train.sh")
-    assert "adamw" not in t and "weight-decay" not in t
-    assert t["gradient-clipping"]["source"] == "explicit" and t["gradient-clipping"]["state"] == "off"
+def test_openrlhf_dotted_keys_are_detected() -> None:
+    t = _tricks(OPENRLHF_DPO, "train.sh")
+    for tid in ("dpo-beta", "sequence-packing", "gradient-checkpointing", "checkpoint-resume",
+                "gradient-accumulation", "zero-redundancy-optimizer", "bf16-training"):
+        assert _explicit(t, tid), tid
+    t = _tricks(OPENRLHF_PPO, "train.sh")
+    for tid in ("ppo-kl-control", "reward-normalization", "gradient-checkpointing"):
+        assert _explicit(t, tid), tid
+    # model.beta is DPO's beta only under OpenRLHF
+    assert "dpo-beta" not in _tricks("model:\n  beta: 0.5\n  name: x\n", "cfg.yaml")
 
 
-SPEECHBRAIN = """seed: 1986
-number_of_epochs: 30
-precision: fp16
-lr: 0.001
-epoch_counter: !new:speechbrain.utils.epoch_loop.EpochCounter
-    limit: !ref <number_of_epochs>
-opt_class: !name:torch.optim.Adam
-    lr: !ref <lr>
+def test_openrlhf_explicit_settings_override_its_defaults() -> None:
+    s = OPENRLHF_DPO.replace("   --adam.lr 5e-7 \\\n", "   --adam.lr 5e-7 \\\n   --max_norm 0 \\\n"
+                             "   --lr_scheduler constant \\\n   --lr_warmup_ratio 0 \\\n"
+                             "   --adam.weight_decay 0.01 \\\n")
+    t = _tricks(s, "train.sh")
+    assert _explicit(t, "gradient-clipping", "off")
+    assert _explicit(t, "lr-warmup", "off")
+    assert "cosine-decay" not in t  # the config chose its schedule
+    assert _explicit(t, "weight-decay") and _default(t, "no-decay-norm-bias")
+    t = _tricks(OPENRLHF_DPO.replace("   --adam.lr 5e-7 \\\n", "   --optim adam \\\n"), "train.sh")
+    assert _explicit(t, "adamw") and "adam" not in t  # OpenRLHF's "adam" is DeepSpeed AdamW
+
+
+# --- DeiT ---------------------------------------------------------------------------------------
+
+DEIT = ("python -m torch.distributed.launch --nproc_per_node=4 --use_env main.py --model deit_small_patch16_224 "
+        "--batch-size 256 --data-path /path/to/imagenet --output_dir /path/to/save\n")
+
+
+def test_deit_is_inferred_and_gets_its_defaults() -> None:
+    assert _framework(DEIT, "run.sh") == "deit"
+    t = _tricks(DEIT, "run.sh")
+    for tid in ("adamw", "weight-decay", "no-decay-norm-bias", "linear-scaling-rule", "cosine-decay", "lr-warmup",
+                "label-smoothing", "mixup", "cutmix", "randaugment", "random-erasing", "repeated-augmentation",
+                "stochastic-depth", "ema-weights", "mixed-precision-fp16", "dynamic-loss-scaling"):
+        assert _default(t, tid), tid
+    assert t["randaugment"]["settings"] == {"aa": "rand-m9-mstd0.5-inc1"}
+
+
+def test_deit_explicit_settings_override_its_defaults() -> None:
+    s = DEIT.rstrip("\n") + (" --smoothing 0 --mixup 0 --cutmix 0 --reprob 0 --drop-path 0 --no-model-ema"
+                             " --no-repeated-aug --unscale-lr --opt sgd --sched step\n")
+    t = _tricks(s, "run.sh")
+    for tid in ("label-smoothing", "mixup", "cutmix", "random-erasing", "stochastic-depth", "ema-weights",
+                "repeated-augmentation", "linear-scaling-rule"):
+        assert _explicit(t, tid, "off"), tid
+    assert "adamw" not in t and "cosine-decay" not in t
+    # timm's own train.py keeps timm's defaults, not DeiT's
+    timm = "./distributed_train.sh 8 /imagenet --model resnet50 --sched cosine --aa rand-m9-mstd0.5 --amp\n"
+    assert _framework(timm, "run.sh") == "timm"
+
+
+# --- open_clip ----------------------------------------------------------------------------------
+
+OPEN_CLIP = """srun python -m open_clip_train.main \\
+    --train-data "/data/laion/{00000..41455}.tar" \\
+    --train-num-samples 135646078 \\
+    --dataset-type webdataset \\
+    --batch-size 256 \\
+    --epochs 32 \\
+    --model ViT-B-32 \\
+    --local-loss \\
+    --gather-with-grad
 """
 
 
-def test_speechbrain_run_option_defaults():
-    assert _fw(SPEECHBRAIN, "train.yaml") == "speechbrain"
-    t = _tricks(SPEECHBRAIN, "train.yaml")
-    assert t["gradient-clipping"]["source"] == "default"
-    assert t["gradient-clipping"]["settings"].get("max_grad_norm") == "5.0"
-    assert t["dynamic-loss-scaling"]["source"] == "default"  # GradScaler with precision fp16
+def test_open_clip_is_inferred_and_gets_its_defaults() -> None:
+    assert _framework(OPEN_CLIP, "train.sh") == "open-clip"
+    t = _tricks(OPEN_CLIP, "train.sh")
+    for tid in ("adamw", "weight-decay", "no-decay-norm-bias", "adam-beta2-lowering", "adam-epsilon",
+                "cosine-decay", "lr-warmup", "bf16-training", "contrastive-temperature"):
+        assert _default(t, tid), tid
+    assert t["weight-decay"]["settings"] == {"wd": "0.2"}
 
 
-def test_speechbrain_explicit_settings_override_defaults():
-    t = _tricks(SPEECHBRAIN.replace("precision: fp16", "precision: fp32\nmax_grad_norm: 0.0"), "train.yaml")
-    assert t["gradient-clipping"]["source"] == "explicit" and t["gradient-clipping"]["state"] == "off"
-    assert "dynamic-loss-scaling" not in t
+def test_open_clip_betas_are_per_model_and_explicit_settings_override() -> None:
+    t = _tricks(OPEN_CLIP.replace("ViT-B-32", "RN50"), "train.sh")
+    assert "adam-beta2-lowering" not in t and "adam-epsilon" not in t  # ResNets keep 0.999 / 1e-8
+    s = OPEN_CLIP.rstrip("\n") + " \\\n    --precision fp32 --warmup 0 --wd 0 --beta2 0.999\n"
+    t = _tricks(s, "train.sh")
+    assert "bf16-training" not in t  # --precision decided
+    assert _explicit(t, "lr-warmup", "off") and _explicit(t, "weight-decay", "off")
+    assert "adam-beta2-lowering" not in t  # an explicit --beta2 decides; 0.999 is no lowering
+    t = _tricks(OPEN_CLIP.rstrip("\n") + " \\\n    --precision amp_bfloat16\n", "train.sh")
+    assert _explicit(t, "bf16-training")
 
 
-GRPO = """model_name_or_path: Qwen/Qwen2.5-1.5B-Instruct
-dataset_name: open-r1/OpenR1-Math-220k
-learning_rate: 1.0e-06
-num_generations: 16
-max_completion_length: 1024
-use_vllm: true
-per_device_train_batch_size: 16
-output_dir: data/Qwen2.5-1.5B-Open-R1-GRPO
+# --- LLaMA-Factory ------------------------------------------------------------------------------
+
+LLAMAFACTORY = """### model
+model_name_or_path: Qwen/Qwen3-4B-Instruct-2507
+### method
+stage: dpo
+do_train: true
+finetuning_type: lora
+lora_target: all
+pref_beta: 0.1
+### dataset
+dataset: dpo_en_demo
+template: qwen3_nothink
+cutoff_len: 2048
+### train
+output_dir: saves/qwen3-4b/lora/dpo
+per_device_train_batch_size: 1
+gradient_accumulation_steps: 8
+learning_rate: 5.0e-6
+num_train_epochs: 3.0
 """
 
 
-def test_trl_grpo_config_defaults():
-    assert _fw(GRPO, "config.yaml") == "trl-grpo"
-    t = _tricks(GRPO, "config.yaml")
-    for trick in ("grpo", "gradient-checkpointing", "bf16-training", "adamw", "gradient-clipping"):
-        assert t[trick]["source"] == "default" and t[trick]["state"] == "on", trick
-    assert t["ppo-kl-control"]["source"] == "default" and t["ppo-kl-control"]["state"] == "off"  # beta 0.0
+def test_llamafactory_is_inferred_and_adds_gradient_checkpointing_to_the_hf_defaults() -> None:
+    assert _framework(LLAMAFACTORY, "qwen3_lora_dpo.yaml") == "llamafactory"
+    t = _tricks(LLAMAFACTORY, "qwen3_lora_dpo.yaml")
+    assert _default(t, "gradient-checkpointing")
+    for tid in ("adamw", "linear-decay-to-zero", "gradient-clipping"):  # inherited from hf-trainer
+        assert _default(t, tid), tid
+    t = _tricks(LLAMAFACTORY + "disable_gradient_checkpointing: true\n", "qwen3_lora_dpo.yaml")
+    assert _explicit(t, "gradient-checkpointing", "off")
 
 
-def test_trl_grpo_explicit_beta_overrides_default():
-    t = _tricks(GRPO + "beta: 0.04\n", "config.yaml")
-    assert t["ppo-kl-control"]["source"] == "explicit" and t["ppo-kl-control"]["state"] == "on"
+# --- all new frameworks -------------------------------------------------------------------------
+
+def test_every_new_framework_cites_a_pinned_commit() -> None:
+    for fid in ("megatron", "openrlhf", "deit", "open-clip", "llamafactory"):
+        fw = BY_ID[fid]
+        assert "/blob/" in fw.source and len(fw.source.split("/blob/")[1].split("/")[0]) == 40, fid
 
 
-def test_trl_sft_config_is_not_taken_for_grpo():
-    sft = "model_name_or_path: x\ndataset_name: y\nlearning_rate: 2.0e-05\npacking: true\noutput_dir: o\n"
-    assert _fw(sft, "config.yaml") == "trl"
+def test_new_frameworks_leave_the_development_configs_alone(tmp_path) -> None:
+    from pathlib import Path
+
+    root = Path(__file__).parent / "fixtures" / "configs"
+    new = {"megatron", "openrlhf", "deit", "open-clip", "llamafactory"}
+    for f in sorted(root.iterdir()):
+        if f.name in ("labels.yaml", "README.md"):
+            continue
+        fw = check_path(f)["_framework"]
+        assert not fw or fw["id"] not in new, f.name
+
+
+def test_open_clip_gathered_negatives_are_contrastive_batch_size() -> None:
+    t = _tricks(OPEN_CLIP, "train.sh")
+    assert _explicit(t, "contrastive-batch-size")
+    assert t["contrastive-batch-size"]["settings"]["gather-with-grad"] == ""
