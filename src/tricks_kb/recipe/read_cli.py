@@ -40,14 +40,15 @@ _EXPANDS = re.compile(r"\$\{[A-Za-z_]\w*\[[@*]\]\}")
 _ARRAY_CLOSE = re.compile(r"^\s*\)\s*(?:#.*)?$")
 
 
-def _arrays(lines: list[str]) -> list[tuple[int, int]]:
-    """Multi-line bash arrays (``ARGS=(`` ... ``)``): 0-based (first body line, closing line)."""
-    out, start = [], None
+def _array_lines(lines: list[str]) -> set[int]:
+    """0-based numbers of the body lines of multi-line bash arrays (``ARGS=(`` ... ``)``), not the closing ``)``."""
+    out: set[int] = set()
+    start = None
     for i, ln in enumerate(lines):
         if start is None and _ARRAY_OPEN.match(ln):
             start = i + 1
         elif start is not None and _ARRAY_CLOSE.match(ln):
-            out.append((start, i))
+            out.update(range(start, i))
             start = None
     return out
 
@@ -66,15 +67,12 @@ def _shell_vars(lines: list[str]) -> dict[str, str]:
     return {k: v[0] for k, v in seen.items() if len(set(v)) == 1}
 
 
-def _command_lines(text: str, markdown: bool) -> list[list[tuple[str, int]]]:
+def _command_lines(lines: list[str], markdown: bool, in_array: set[int]) -> list[list[tuple[str, int]]]:
     """Logical commands as lists of (physical line text, line number), continuations joined.
 
     In a shell script the bodies of multi-line bash arrays are one command: Megatron-LM's scripts put the
     arguments of one run in ``TRAINING_ARGS=( ... )``, ``MODEL_ARGS=( ... )`` and expand them in one launch.
     """
-    lines = text.splitlines()
-    arrays = [] if markdown else _arrays(lines)
-    in_array = {i for a, b in arrays for i in range(a, b)}
     if markdown and any(_FENCE.match(ln) for ln in lines):
         keep = [False] * len(lines)
         inside = config = False
@@ -120,13 +118,13 @@ def _split(segment: str) -> list[str]:
         return segment.split("#", 1)[0].split()
 
 
-def _read_config_blocks(text: str, out: Parsed, first_section: int) -> list[ReadError]:
+def _read_config_blocks(lines: list[str], out: Parsed, first_section: int) -> list[ReadError]:
     """Read a README's config blocks into ``out``; return the errors of those that could not be read."""
     from .read_yaml import read_json, read_toml, read_yaml
 
     readers = {"toml": read_toml, "yaml": read_yaml, "json": read_json}
     errors = []
-    for n, (fmt, block, line) in enumerate(_config_blocks(text.splitlines())):
+    for n, (fmt, block, line) in enumerate(_config_blocks(lines)):
         try:
             parsed = readers[fmt](block, "")
         except ReadError as err:  # one broken snippet in a README does not hide the rest of it
@@ -142,10 +140,11 @@ def _read_config_blocks(text: str, out: Parsed, first_section: int) -> list[Read
 def read_cli(text: str, filename: str) -> Parsed:
     markdown = filename.casefold().endswith((".md", ".mdx", ".markdown"))
     out = Parsed("cli")
-    commands = _command_lines(text, markdown)
-    block_errors = _read_config_blocks(text, out, len(commands)) if markdown else []
-    in_array = set() if markdown else {i + 1 for a, b in _arrays(text.splitlines()) for i in range(a, b)}
-    shell_vars = {} if markdown else _shell_vars(text.splitlines())
+    lines = text.splitlines()
+    in_array = set() if markdown else _array_lines(lines)
+    commands = _command_lines(lines, markdown, in_array)
+    block_errors = _read_config_blocks(lines, out, len(commands)) if markdown else []
+    shell_vars = {} if markdown else _shell_vars(lines)
 
     def value(raw: str):  # a flag value that is only "$NAME" takes NAME's literal value; raw kept as written
         m = _VAR.match(raw)
@@ -155,7 +154,7 @@ def read_cli(text: str, filename: str) -> Parsed:
     array_section = None
     for section, command in enumerate(commands):
         expands = any(_EXPANDS.search(seg) for seg, _ in command)
-        if command[0][1] in in_array or expands:  # a script's bash arrays and the launch expanding them: one run
+        if command[0][1] - 1 in in_array or expands:  # a script's bash arrays and the launch expanding them: one run
             array_section = section if array_section is None else array_section
             section = array_section
         tokens: list[tuple[str, int, int]] = []
