@@ -277,3 +277,18 @@ def test_two_entries_part_of_each_other(tmp_path: Path) -> None:
 def test_loader_keeps_positions_with_several_problems() -> None:
     loaded = load_text("id: x\nname: no\nsummary: \"a\\eb\"\nseeds: 010\n", "t.yaml")
     assert [(p.code, p.line) for p in loaded.problems] == [("TK040", 2), ("TK041", 3), ("TK040", 4)]
+
+
+@pytest.mark.timeout(90)
+def test_check_refuses_fifos_and_devices_without_hanging(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "config.yaml")
+    big = tmp_path / "big.yaml"
+    big.write_text("lr: 1\n" * 100_000, encoding="utf-8")
+    for target, code in ((tmp_path / "config.yaml", "RC005"), (Path("/dev/zero"), "RC005"), (tmp_path, "RC005"),
+                         (big, "RC002")):
+        start = time.perf_counter()
+        res = subprocess.run([sys.executable, "-m", "tricks_kb", "check", str(target)], capture_output=True,
+                             text=True, timeout=60)
+        assert time.perf_counter() - start < 30
+        assert res.returncode == 2 and code in res.stdout + res.stderr, (target, res.stdout, res.stderr)
+        assert "Traceback" not in res.stderr

@@ -195,3 +195,15 @@ def test_markdown_shows_config_text_as_code_never_as_links() -> None:
     md = render_markdown([check_text('optim: "adamw[x](javascript:alert(1))"\n', "a.yaml")])
     assert "`optim=adamw[x](javascript:alert(1))`" in md
     assert md.count("](javascript") == 1  # only inside that code span
+
+
+def test_a_readme_block_that_cannot_be_read_is_reported_beside_the_rest(tmp_path):
+    from tricks_kb.recipe.report import render_markdown, render_text
+
+    readme = tmp_path / "README.md"
+    readme.write_text("```yaml\nlr: [\n```\n\n```bash\npython train.py --max_grad_norm 1.0\n```\n", encoding="utf-8")
+    result = check_path(readme)
+    assert "gradient-clipping" in {t["id"] for t in result["tricks"]}
+    text = render_text([result])
+    assert "note: the yaml block at line 2 was not read" in text
+    assert "yaml block at line 2" in render_markdown([result])

@@ -379,6 +379,33 @@ def test_speechbrain_explicit_settings_override_defaults():
     assert "dynamic-loss-scaling" not in t
 
 
+SPEECHBRAIN_CLASSES = SPEECHBRAIN + """sorting: ascending
+compute_features: !new:speechbrain.lobes.features.Fbank
+    n_mels: 80
+mean_var_norm: !new:speechbrain.processing.features.InputNormalization
+    norm_type: sentence
+lr_annealing: !new:speechbrain.nnet.schedulers.NoamScheduler
+    lr_initial: 0.001
+    n_warmup_steps: 25000
+"""
+
+
+def test_speechbrain_classes_name_their_tricks():
+    t = _tricks(SPEECHBRAIN_CLASSES, "train.yaml")
+    for tid in ("inverse-sqrt-decay", "input-normalization", "length-grouped-batching"):
+        assert _explicit(t, tid), tid
+    assert "cyclical-lr" not in t and "specaugment" not in t
+
+
+def test_a_setting_in_an_unrelated_block_is_not_shown_for_a_trick():
+    t = _tricks(SPEECHBRAIN_CLASSES, "train.yaml")
+    # norm_type under the input normaliser is not the clipping norm of the SpeechBrain default
+    assert t["gradient-clipping"]["settings"] == {"max_grad_norm": "5.0"}
+    nested = "optim:\n  clip_grad:\n    max_norm: 1.0\n    norm_type: 2\nnorm:\n  norm_type: sentence\n"
+    clip = _tricks(nested, "config.yaml")["gradient-clipping"]
+    assert clip["settings"].get("norm_type") == "2"
+
+
 GRPO = """model_name_or_path: Qwen/Qwen2.5-1.5B-Instruct
 dataset_name: open-r1/OpenR1-Math-220k
 learning_rate: 1.0e-06

@@ -7,12 +7,13 @@ from typing import Any
 
 from ..catalog import load_catalog
 from ..evidence import best_grade
+from ..loader import FileRefused, read_regular_file
 from ..schema import Trick
 from .defaults import Framework, infer
 from .detect import Found, detect
 from .findings import Context, evaluate
 from .match import find
-from .readers import Parsed, ReadError, read_bytes, read_text
+from .readers import MAX_BYTES, Parsed, ReadError, read_bytes, read_text
 
 MAX_UNRECOGNISED = 100
 _CACHE: dict[str, dict[str, Trick]] = {}
@@ -129,7 +130,12 @@ def check_path(path: Path, against: Path | None = None, catalog_dir: Path | None
 
 def _read_file(path: Path) -> Parsed:
     try:
-        data = path.read_bytes()
+        # never blocks on a FIFO or reads a device without end; stops one byte past the size limit
+        data = read_regular_file(path, MAX_BYTES)
+    except FileRefused as exc:
+        if exc.code == "TK043":
+            raise ReadError("RC005", f"cannot read file: {exc.message}", "pass a config file") from None
+        raise ReadError("RC002", f"config is above the {MAX_BYTES // 1024} KiB limit", "check a smaller config") from None
     except OSError as exc:
         raise ReadError("RC005", f"cannot read file: {exc.strerror}", "check the path and its permissions") from None
     return read_bytes(data, path.name)

@@ -57,6 +57,13 @@ def _label(item: Item) -> str:
     return parts[-1] if not parts[-1].isdigit() else ".".join(parts[-2:])
 
 
+def _encloses(item: Item, parent: tuple[str, ...]) -> bool:
+    """A setting belongs to a hit when it sits beside the hit or in a block around it: ``norm.norm_type`` says
+    nothing about gradient clipping at the top level."""
+    own = segments(item.key)[:-1]
+    return own == parent[: len(own)]
+
+
 def _settings(trick: Trick, hits: list[Item], items: list[Item]) -> dict[str, str]:
     """The hit keys plus the entry's setting keys, preferring siblings of the first hit."""
     out = {_label(h): h.raw for h in hits[:4]}
@@ -64,7 +71,7 @@ def _settings(trick: Trick, hits: list[Item], items: list[Item]) -> dict[str, st
         return out
     parent = segments(hits[0].key)[:-1]
     for pat in trick.detect.settings:
-        found = find(items, pat)
+        found = [it for it in find(items, pat) if _encloses(it, parent)]
         near = [it for it in found if segments(it.key)[:-1] == parent]
         pick = (near or found)[:1]
         for it in pick:
@@ -128,7 +135,9 @@ def _apply_defaults(found: dict[str, Found], items: list[Item], tricks: dict[str
             trick = tricks[d.trick]
             related: list[Item] = []
             if trick.detect is not None:
-                keys = [k for s in trick.detect.signals if not s.values for k in s.keys] + list(trick.detect.settings)
-                related = sorted(find(items, keys), key=lambda it: it.line)
+                keys = [k for s in trick.detect.signals if not s.values for k in s.keys]
+                related = find(items, keys) + [it for it in find(items, list(trick.detect.settings))
+                                               if _encloses(it, ())]
+                related = sorted({id(it): it for it in related}.values(), key=lambda it: it.line)
             settings = {_label(it): it.raw for it in related[:4]} or dict(d.settings)
             found[d.trick] = Found(d.trick, d.state, "default", related[0].line if related else None, settings)
