@@ -6,8 +6,9 @@ Sets: the project's own phrasings (queries.tsv + qrels.tsv); the real practition
 (real_questions_fresh.yaml: reported only until stop 20, a development set since); a third set
 drawn at stop 21 (real_questions_fresh3.yaml: held out until stop 22 wrote entries for its gaps, a
 development set since); a fourth set drawn at stop 22 (real_questions_fresh4.yaml: measured once
-held out, then its gaps were written, so a development set since); and a fifth set drawn at the end of stop
-22 (real_questions_fresh5.yaml: held out, reported, never tuned on). Figures with the
+held out, then its gaps were written, so a development set since); a fifth set drawn at the end of stop
+22 (real_questions_fresh5.yaml: measured once held out, a development set since stop 23 wrote its gaps); and a
+sixth set drawn at stop 23 (real_questions_fresh6.yaml: held out, reported, never tuned on). Figures with the
 blind pooled judgments of entries written after a set was labelled (pooled_qrels.tsv) are printed
 beside the labels as written. Only real questions that an existing entry answers (a grade 2) count
 for the metrics; the relevance floor's false-rejection rate is measured on those, its true-negative
@@ -23,6 +24,7 @@ import argparse
 from pathlib import Path
 
 from tricks_kb.retrieval_eval import (
+    FIFTH_QUESTIONS,
     FOURTH_QUESTIONS,
     FRESH_QUESTIONS,
     HELD_OUT_QUESTIONS,
@@ -79,7 +81,8 @@ def main() -> None:
         print(f"\n{name}, with the blind judgments of newer entries\n" + table(results, n))
         print(floor_line(rates))
     for name, file, held_out in (("fresh set", FRESH_QUESTIONS, False), ("third set", THIRD_QUESTIONS, False),
-                                 ("fourth set", FOURTH_QUESTIONS, False), ("fifth set", HELD_OUT_QUESTIONS, True)):
+                                 ("fourth set", FOURTH_QUESTIONS, False), ("fifth set", FIFTH_QUESTIONS, False),
+                                 ("sixth set, held out", HELD_OUT_QUESTIONS, True)):
         path = EVAL / file
         if not path.is_file() or (held_out and args.dev_only):
             continue

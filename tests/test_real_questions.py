@@ -12,6 +12,7 @@ import pytest
 
 from tricks_kb.catalog import load_catalog, norm_label
 from tricks_kb.retrieval_eval import (
+    FIFTH_QUESTIONS,
     FOURTH_QUESTIONS,
     FRESH_QUESTIONS,
     HELD_OUT_QUESTIONS,
@@ -27,9 +28,11 @@ PATH = Path(__file__).parent / "eval" / REAL_QUESTIONS
 FRESH = Path(__file__).parent / "eval" / FRESH_QUESTIONS
 THIRD = Path(__file__).parent / "eval" / THIRD_QUESTIONS
 FOURTH = Path(__file__).parent / "eval" / FOURTH_QUESTIONS
+FIFTH = Path(__file__).parent / "eval" / FIFTH_QUESTIONS
 HELD_OUT = Path(__file__).parent / "eval" / HELD_OUT_QUESTIONS
-SETS = {"dev": PATH, "fresh": FRESH, "third": THIRD, "fourth": FOURTH, "held-out": HELD_OUT}  # order drawn
-MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, THIRD.name: 50, FOURTH.name: 60, HELD_OUT.name: 60}
+SETS = {"dev": PATH, "fresh": FRESH, "third": THIRD, "fourth": FOURTH, "fifth": FIFTH,
+        "held-out": HELD_OUT}  # order drawn
+MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, THIRD.name: 50, FOURTH.name: 60, FIFTH.name: 60, HELD_OUT.name: 60}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KEYS = {"q", "source", "relevant", "missing", "area"}
 PAIRS = [(a, b) for i, a in enumerate(SETS) for b in list(SETS)[i + 1:]]

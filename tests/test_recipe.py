@@ -159,8 +159,9 @@ def test_detection_and_findings_stay_above_their_floors() -> None:
 
 
 @pytest.mark.parametrize(("name", "floors"), [
-    # the second set: drawn blind, then read to add frameworks and keys (0.852 / 0.972, off 0.714 / 0.909)
-    ("set2", {"detection": (0.80, 0.95), "off": (0.65, 0.85)}),
+    # the second set: drawn blind, then read to add frameworks and keys (0.852 / 0.972 at stop 22, 0.926 / 0.974
+    # at stop 23; off 0.714 / 0.909)
+    ("set2", {"detection": (0.88, 0.95), "off": (0.65, 0.85)}),
     # the third set, held out and never read: measured after each step of stop 22's framework work
     # (detection 0.552 -> 0.668 -> 0.718, precision 0.933 -> 0.944 -> 0.942; off 0.520 / 0.684)
     ("set3", {"detection": (0.67, 0.90), "off": (0.45, 0.60)}),

@@ -110,7 +110,8 @@ REAL_QUESTIONS = "real_questions.yaml"
 FRESH_QUESTIONS = "real_questions_fresh.yaml"  # drawn later the same way; a development set since stop 21
 THIRD_QUESTIONS = "real_questions_fresh3.yaml"  # drawn at stop 21; a development set since stop 22 (its gaps written)
 FOURTH_QUESTIONS = "real_questions_fresh4.yaml"  # drawn at stop 22 on 268 entries; a development set since (gaps written)
-HELD_OUT_QUESTIONS = "real_questions_fresh5.yaml"  # drawn at stop 22, labelled blind on 284 entries, never tuned on
+FIFTH_QUESTIONS = "real_questions_fresh5.yaml"  # drawn at stop 22 on 284 entries; a development set since stop 23 (gaps written)
+HELD_OUT_QUESTIONS = "real_questions_fresh6.yaml"  # drawn at stop 23, labelled blind on the catalog as it then stood, never tuned on
 
 
 def load_real_questions(path: Path) -> list[dict[str, Any]]:
