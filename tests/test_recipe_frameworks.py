@@ -438,7 +438,7 @@ def test_trl_sft_config_is_not_taken_for_grpo():
 def test_second_batch_frameworks_cite_a_pinned_commit():
     from tricks_kb.recipe.defaults import BY_ID
 
-    for fid in ("verl", "kohya", "speechbrain", "trl-grpo"):
+    for fid in ("verl", "kohya", "speechbrain", "trl-grpo", "deepspeed"):
         src = BY_ID[fid].source
         assert "/blob/" in src and len(src.split("/blob/")[1].split("/")[0]) == 40, fid
 
@@ -457,3 +457,34 @@ def test_second_batch_frameworks_leave_other_development_configs_alone():
             assert fw and fw["id"] == "speechbrain", f.name
         else:
             assert not fw or fw["id"] not in {"verl", "kohya", "speechbrain", "trl-grpo"}, f.name
+
+
+DS_CONFIG = """{
+  "train_micro_batch_size_per_gpu": 4,
+  "gradient_accumulation_steps": 8,
+  "fp16": {"enabled": true},
+  "zero_optimization": {"stage": 2}
+}
+"""
+
+
+def test_deepspeed_config_defaults():
+    assert _framework(DS_CONFIG, "ds_config.json") == "deepspeed"
+    t = _tricks(DS_CONFIG, "ds_config.json")
+    assert _default(t, "dynamic-loss-scaling")  # loss_scale 0 (dynamic) when fp16 is on
+    assert _default(t, "gradient-clipping")
+    assert "0.19.3" in t["gradient-clipping"]["settings"]["gradient_clipping"]  # the version it depends on
+
+
+def test_deepspeed_explicit_settings_override_defaults():
+    text = DS_CONFIG.replace('"fp16": {"enabled": true}', '"fp16": {"enabled": false}, "gradient_clipping": 0.0')
+    t = _tricks(text, "ds_config.json")
+    assert "dynamic-loss-scaling" not in t
+    assert _explicit(t, "gradient-clipping", "off")
+    static = _tricks(DS_CONFIG.replace('{"enabled": true}', '{"enabled": true, "loss_scale": 128}'), "ds.json")
+    assert static.get("dynamic-loss-scaling", {}).get("state") != "on"
+
+
+def test_a_trainer_arguments_json_is_not_taken_for_deepspeed():
+    hf = '{"output_dir": "out", "per_device_train_batch_size": 8, "learning_rate": 5e-05, "logging_steps": 10}'
+    assert _framework(hf, "training_args.json") == "hf-trainer"

@@ -73,6 +73,7 @@ _VERL = "https://github.com/volcengine/verl/blob/b178a3cd56f58b2d502255daba591e9
 _KOHYA = "https://github.com/kohya-ss/sd-scripts/blob/48d368fa557731ad0488c07304dfeba8c07910eb/library/train_util.py"
 _SPEECHBRAIN = "https://github.com/speechbrain/speechbrain/blob/9c826ef3937bac885c8a6ca86c6889a30f256fb5/speechbrain/utils/run_opts.py"
 _TRL_GRPO = "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/grpo_config.py"
+_DEEPSPEED = "https://github.com/deepspeedai/DeepSpeed/blob/edaa7221267243c7be7fb49c5d5f5c4fb97b4641/deepspeed/runtime/constants.py"
 _LLAMAFACTORY = "https://github.com/hiyouga/LLaMA-Factory/blob/ff6d4d12eeb035d6ce06805a5733dd7b29f2ac30/src/llamafactory/hparams/model_args.py"
 
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -308,6 +309,16 @@ FRAMEWORKS: tuple[Framework, ...] = (
                         Default("weight-decay", {"weight_decay": "1e-2 (torch.optim.AdamW)"}, requires="adamw",
                                 unless="optimizer_args"),
                         Default("gradient-clipping", {"max_grad_norm": "1.0"}))),
+    Framework("deepspeed", "DeepSpeed (ds_config)", "DeepSpeed edaa7221 (0.19.x)", _DEEPSPEED,
+              tuple((k, None) for k in ("zero_optimization", "train_micro_batch_size_per_gpu", "train_batch_size",
+                                        "gradient_clipping", "steps_per_print", "wall_clock_breakdown",
+                                        "fp16.loss_scale_window", "fp16.initial_scale_power",
+                                        "zero_allow_untested_optimizer", "bf16.enabled")),
+              needs=2, formats=("json",),
+              defaults=(Default("dynamic-loss-scaling", {"fp16.loss_scale": "0 (dynamic)"},
+                                requires="mixed-precision-fp16"),
+                        # 1.0 since DeepSpeed 0.19.3 (PR #8068, June 2026); 0.0, no clipping, before that
+                        Default("gradient-clipping", {"gradient_clipping": "1.0 (DeepSpeed >= 0.19.3; off before)"}))),
     Framework("speechbrain", "SpeechBrain (Brain run options)", "speechbrain 9c826ef3", _SPEECHBRAIN,
               (("*", "!new:speechbrain.*"), ("*", "!name:speechbrain.*"), ("opt_class", None),
                ("epoch_counter", None), ("grad_accumulation_factor", None), ("lr_annealing", None)),
