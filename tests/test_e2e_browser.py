@@ -458,6 +458,8 @@ def test_links_respect_a_base_url_path(search_index, browser):
         try:
             page.goto(server.url + "/kb/trick?trick=adamw")
             page.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT)
+            # the tag chips come after the title; on a loaded machine the page can be read between the two
+            page.wait_for_selector("[data-testid='stMain'] a[href*='tag=']", timeout=WAIT)
             wait_idle(page)
             hrefs = [a["raw"] for a in page.evaluate(LINKS_JS) if not a["raw"].startswith(("#", "http"))]
             assert hrefs and all(h.startswith("/kb/") for h in hrefs), hrefs
