@@ -208,3 +208,7 @@ def test_a_readme_block_that_cannot_be_read_is_reported_beside_the_rest(tmp_path
     text = render_text([result])
     assert "note: the yaml block at line 2 was not read" in text
     assert "yaml block at line 2" in render_markdown([result])
+    # what was read as text (tags, references) is not a loss and is not reported as one
+    tagged = tmp_path / "hparams.yaml"
+    tagged.write_text("lr: 0.001\nopt_class: !name:torch.optim.Adam\n    lr: !ref <lr>\n", encoding="utf-8")
+    assert "note:" not in render_text([check_path(tagged)])

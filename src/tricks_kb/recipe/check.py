@@ -84,6 +84,7 @@ def check_parsed(parsed: Parsed, filename: str, tricks: dict[str, Trick],
         out["changes"] = _changes(parsed, base, tricks, fw)
     out["_framework"] = {"id": fw.id, "name": fw.name, "version": fw.version, "source": fw.source} if fw else None
     out["_notes"] = parsed.notes
+    out["_skipped"] = parsed.skipped
     return out
 
 

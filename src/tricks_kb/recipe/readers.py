@@ -40,6 +40,7 @@ class Parsed:
     format: str
     items: list[Item] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # parts not read at all (a README's broken config block)
     script: str | None = None  # command lines: the first script or program named
 
 

@@ -32,7 +32,7 @@ def render_text(results: list[dict[str, Any]]) -> str:
     for r in results:
         fw = r.get("_framework")
         out.append(f"{r['file']} ({r['format']}" + (f", {fw['name']} defaults from {fw['version']}" if fw else "") + ")")
-        out += [f"  note: {n}" for n in r.get("_notes", [])]
+        out += [f"  note: {n}" for n in r.get("_skipped", [])]
         on = [t for t in r["tricks"] if t["state"] == "on"]
         off = [t for t in r["tricks"] if t["state"] == "off"]
         out.append(f"  tricks in use: {len(on)}")
@@ -65,7 +65,7 @@ def render_markdown(results: list[dict[str, Any]], trick_href: str = "?trick=") 
     out: list[str] = []
     for r in results:
         out.append(f"### Recipe check: {_code(r['file'])}\n")
-        out += [f"> note: {_code(n)}\n" for n in r.get("_notes", [])]
+        out += [f"> note: {_code(n)}\n" for n in r.get("_skipped", [])]
         if r["findings"]:
             out.append("| severity | trick | line | finding | evidence |\n|---|---|---|---|---|")
             for f in r["findings"]:
