@@ -488,3 +488,16 @@ def test_deepspeed_explicit_settings_override_defaults():
 def test_a_trainer_arguments_json_is_not_taken_for_deepspeed():
     hf = '{"output_dir": "out", "per_device_train_batch_size": 8, "learning_rate": 5e-05, "logging_steps": 10}'
     assert _framework(hf, "training_args.json") == "hf-trainer"
+
+
+def test_an_accelerate_fsdp_config_names_its_tricks():
+    # the shape `accelerate config` writes (src/accelerate/commands/config/cluster.py asks for each field)
+    cfg = ("compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nfsdp_config:\n"
+           "  fsdp_sharding_strategy: FULL_SHARD\n  fsdp_activation_checkpointing: true\n"
+           "mixed_precision: bf16\nnum_processes: 8\n")
+    t = _tricks(cfg, "default_config.yaml")
+    for tid in ("zero-redundancy-optimizer", "gradient-checkpointing", "bf16-training"):
+        assert _explicit(t, tid), tid
+    off = _tricks(cfg.replace("fsdp_activation_checkpointing: true", "fsdp_activation_checkpointing: false"),
+                  "default_config.yaml")
+    assert _explicit(off, "gradient-checkpointing", "off")
