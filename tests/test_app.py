@@ -259,6 +259,10 @@ def test_hostile_catalog_text_is_escaped(search_index, hostile_catalog, monkeypa
     monkeypatch.setenv("TRICKS_KB_INDEX", str(search_index.index_dir))
     at = run({"trick": "hostile-entry"})
     text = md(at) + at.title[0].value
+    # a backtick span of catalog text is inline code, which markdown renders literally (the browser test
+    # checks that no element comes of it); everything outside code spans must be escaped
+    assert "`<img src=x onerror=window.__pwned=9>`" in text
+    text = re.sub(r"(?<!\\)`[^`]*(?<!\\)`", "", text)
     for raw in ("<img", "<script", "<svg", "<iframe", "<style", "<b>", "<a "):
         assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw  # only ever backslash-escaped
     assert ":red[" not in text and "](javascript" not in text

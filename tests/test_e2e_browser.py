@@ -296,12 +296,15 @@ def test_injection_in_catalog_renders_as_text(bad_server, page):
     open_app(page, bad_server.url + "/trick?trick=hostile-entry")
     expect(page.get_by_role("heading", name=re.compile("Hostile <img src=x"))).to_be_visible(timeout=WAIT)
     for literal in ("[click me](javascript:window.__pwned=3)", "<svg onload=window.__pwned=4>", ":red[not red]",
-                    "# not a heading", "<style>body{display:none}</style>"):
+                    "# not a heading", "<style>body{display:none}</style>", ":red[code not red]"):
         expect(page.get_by_text(literal, exact=False).first).to_be_visible()
     links = page.eval_on_selector_all("[data-testid='stMain'] a[href]", "els => els.map(e => e.getAttribute('href'))")
     # only web links, the app's own pages (a query like "?tag=x" is the search page) and anchors
     assert all(h.startswith(("http://", "https://", "/", "trick", "./", "?", "#")) for h in links), links
     assert not [h for h in links if "javascript" in h.lower() or "<" in h or '"' in h]
+    # a backtick span of catalog text is inline code: shown literally, never a tag or a link
+    code = page.locator("[data-testid='stMain'] code", has_text="onerror=window.__pwned=9")
+    expect(code.first).to_be_visible()
     shot(page, "hostile-trick", height=3000)
     assert_nothing_injected(page)
     for path in ("/compare?compare=hostile-entry,adamw", "/landscape"):

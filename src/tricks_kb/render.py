@@ -3,6 +3,7 @@ Streamlit: the one home of that wording for the CLI, export and app."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter
 from typing import Any
@@ -51,6 +52,30 @@ def source_links(source: Source) -> list[tuple[str, str]]:
     return links
 
 
+_STEP = re.compile(r"(?:^|(?<=\s))(\d{1,2})[.)]\s+")
+
+
+def how_to_steps(text: str) -> list[str] | None:
+    """The steps of a how-to written inline as "1. ... 2. ... 3. ...", or None when it is not such a list.
+
+    Only a run numbered 1, 2, 3, ... in order from the start counts, so "lr 0.1. 2 GPUs" or a version
+    number is not taken for a step.
+    """
+    flat = " ".join(str(text).split())
+    marks = [m for m in _STEP.finditer(flat)]
+    if not marks or marks[0].start() != 0:
+        return None
+    picked, want = [], 1
+    for m in marks:
+        if int(m.group(1)) == want:
+            picked.append(m)
+            want += 1
+    if len(picked) < 2:
+        return None
+    ends = [m.start() for m in picked[1:]] + [len(flat)]
+    return [flat[m.end():end].strip() for m, end in zip(picked, ends, strict=True)]
+
+
 def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(" ".join(text.split()), width=100, initial_indent=indent, subsequent_indent=indent)
 
@@ -81,7 +106,10 @@ def show_text(t: Trick) -> str:
     out += ["", "Summary", _wrap(t.summary)]
     if t.symptoms:
         out += ["", "Reach for it when"] + [_wrap("- " + x) for x in t.symptoms]
-    out += ["", "How to", _wrap(t.how_to)]
+    steps = how_to_steps(t.how_to)
+    out += ["", "How to"] + ([textwrap.fill(step, width=100, initial_indent=f"  {i}. ",
+                                            subsequent_indent="     ")
+                              for i, step in enumerate(steps, 1)] if steps else [_wrap(t.how_to)])
     a = t.applies_to
     out += ["", "Applies to", "  domains: " + ", ".join(d.value for d in a.domains)]
     if a.model_families:

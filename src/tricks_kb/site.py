@@ -23,9 +23,9 @@ from markupsafe import Markup, escape
 
 from .evidence import GRADE_THRESHOLDS, best_grade, grade_claims
 from .export import trick_bibtex, trick_record
-from .render import source_links
+from .render import how_to_steps, source_links
 from .schema import Category, Trick, Verdict
-from .ui.text import safe_url
+from .ui.text import CODE_SPAN_RE, safe_url
 from .ui.views import VERDICT_HELP, claim_rows, landscape_rows, verdict_counts, verdict_support
 
 MARKER = ".tricks-kb-site"  # a folder with this file was written by us and may be replaced
@@ -71,10 +71,33 @@ def paragraphs(text: str) -> Markup:
     return Markup("\n").join(out)
 
 
+def how_to_html(text: str) -> Markup:
+    """A how-to as an ordered list when it is written as numbered steps, else as paragraphs."""
+    steps = how_to_steps(text)
+    if not steps:
+        return Markup("\n").join(
+            Markup("<p>") + Markup("<br>\n").join(_with_code(ln) for ln in p.splitlines() if ln.strip()) + Markup("</p>")
+            for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip())
+    return Markup("<ol>\n") + Markup("\n").join(Markup("<li>") + _with_code(s) + Markup("</li>") for s in steps) \
+        + Markup("\n</ol>")
+
+
+def _with_code(text: str) -> Markup:
+    """Escaped text on one line, its `backtick spans` as <code>."""
+    text = " ".join(str(text).split())
+    out, last = [], 0
+    for m in CODE_SPAN_RE.finditer(text):
+        out += [escape(text[last:m.start()]), Markup("<code>") + escape(m.group(1)) + Markup("</code>")]
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("tricks_kb", "site_templates"), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["paragraphs"] = paragraphs
+    env.filters["how_to"] = how_to_html
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=True, sort_keys=True)
     return env
 

@@ -10,12 +10,12 @@ import streamlit as st
 from ..catalog import close_ids, resolve_id
 from ..evidence import BASE_POINTS, GRADE_THRESHOLDS, best_grade, grade_claims
 from ..export import trick_bibtex, trick_record
-from ..render import origin_text, source_links
+from ..render import how_to_steps, origin_text, source_links
 from ..schema import Trick
 from . import nav
 from .contrib import edit_issue_url, entry_file_url, repo_url
 from .resources import get_tricks
-from .text import escape_md, escape_md_block, md_link
+from .text import escape_md, escape_md_block, escape_md_code, md_link
 from .views import claim_rows, evidence_direction, evidence_groups, verdict_support
 from .widgets import badges, grade_badge, page_title, scroll_to_top, trick_link
 
@@ -156,7 +156,9 @@ def render_trick(t: Trick, tricks: dict[str, Trick]) -> None:
     if t.symptoms:
         st.markdown("**Reach for it when:** " + " · ".join(escape_md(x) for x in t.symptoms))
     st.subheader("How to")
-    st.markdown(escape_md_block(t.how_to))
+    steps = how_to_steps(t.how_to)
+    st.markdown("\n".join(f"{i}. {escape_md_code(step)}" for i, step in enumerate(steps, 1)) if steps
+                else escape_md_block(t.how_to, code=True))
     a = t.applies_to
     st.subheader("Applies to")
     lines = ["- Domains: " + escape_md(", ".join(d.value for d in a.domains))]

@@ -59,12 +59,31 @@ def escape_md(text: str) -> str:
     return _esc(clean(text))
 
 
-def escape_md_block(text: str) -> str:
-    """Escape multi-line text, keeping its paragraph and line breaks."""
+CODE_SPAN_RE = re.compile(r"`([^`\n]+)`")
+
+
+def escape_md_code(text: str) -> str:
+    """:func:`escape_md`, except that a `backtick span` of the text (a config key, a flag, a call) is shown
+    as inline code. A code span renders its content literally (no links, HTML, emphasis or math), so only
+    the text outside the spans needs escaping."""
+    text = clean(text)
+    out, last = [], 0
+    for m in CODE_SPAN_RE.finditer(text):
+        out.append(_esc(text[last:m.start()]))
+        code = m.group(1)
+        out.append(f"`` {code} ``" if code.startswith("`") or code.endswith("`") else f"`{code}`")
+        last = m.end()
+    out.append(_esc(text[last:]))
+    return "".join(out)
+
+
+def escape_md_block(text: str, code: bool = False) -> str:
+    """Escape multi-line text, keeping its paragraph and line breaks (``code``: backtick spans as code)."""
     paragraphs = re.split(r"\n\s*\n", str(text).strip())
+    esc = escape_md_code if code else escape_md
     out = []
     for para in paragraphs:
-        lines = [escape_md(line) for line in para.splitlines() if line.strip()]
+        lines = [esc(line) for line in para.splitlines() if line.strip()]
         out.append("  \n".join(lines))
     return "\n\n".join(p for p in out if p)
 
