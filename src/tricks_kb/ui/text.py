@@ -70,8 +70,7 @@ def escape_md_code(text: str) -> str:
     out, last = [], 0
     for m in CODE_SPAN_RE.finditer(text):
         out.append(_esc(text[last:m.start()]))
-        code = m.group(1)
-        out.append(f"`` {code} ``" if code.startswith("`") or code.endswith("`") else f"`{code}`")
+        out.append(f"`{m.group(1)}`")
         last = m.end()
     out.append(_esc(text[last:]))
     return "".join(out)
