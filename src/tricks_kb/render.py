@@ -62,7 +62,7 @@ def how_to_steps(text: str) -> list[str] | None:
     number is not taken for a step.
     """
     flat = " ".join(str(text).split())
-    marks = [m for m in _STEP.finditer(flat)]
+    marks = list(_STEP.finditer(flat))
     if not marks or marks[0].start() != 0:
         return None
     picked, want = [], 1

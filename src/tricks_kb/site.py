@@ -25,7 +25,7 @@ from .evidence import GRADE_THRESHOLDS, best_grade, grade_claims
 from .export import trick_bibtex, trick_record
 from .render import how_to_steps, source_links
 from .schema import Category, Trick, Verdict
-from .ui.text import CODE_SPAN_RE, safe_url
+from .ui.text import code_spans, safe_url
 from .ui.views import VERDICT_HELP, claim_rows, landscape_rows, verdict_counts, verdict_support
 
 MARKER = ".tricks-kb-site"  # a folder with this file was written by us and may be replaced
@@ -61,11 +61,13 @@ def normalize_base(base_url: str | None) -> str:
     return "/" + "/".join(p for p in base.split("/") if p) + ("/" if base.strip("/") else "")
 
 
-def paragraphs(text: str) -> Markup:
-    """Multi-line catalog text as escaped <p> paragraphs with <br> line breaks."""
+def paragraphs(text: str, code: bool = False) -> Markup:
+    """Multi-line catalog text as escaped <p> paragraphs with <br> line breaks (``code``: backtick spans as
+    <code>)."""
+    line_html = _with_code if code else (lambda line: escape(line.strip()))
     out = []
     for para in re.split(r"\n\s*\n", str(text).strip()):
-        lines = [escape(line.strip()) for line in para.splitlines() if line.strip()]
+        lines = [line_html(line) for line in para.splitlines() if line.strip()]
         if lines:
             out.append(Markup("<p>") + Markup("<br>\n").join(lines) + Markup("</p>"))
     return Markup("\n").join(out)
@@ -75,22 +77,15 @@ def how_to_html(text: str) -> Markup:
     """A how-to as an ordered list when it is written as numbered steps, else as paragraphs."""
     steps = how_to_steps(text)
     if not steps:
-        return Markup("\n").join(
-            Markup("<p>") + Markup("<br>\n").join(_with_code(ln) for ln in p.splitlines() if ln.strip()) + Markup("</p>")
-            for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip())
+        return paragraphs(text, code=True)
     return Markup("<ol>\n") + Markup("\n").join(Markup("<li>") + _with_code(s) + Markup("</li>") for s in steps) \
         + Markup("\n</ol>")
 
 
 def _with_code(text: str) -> Markup:
     """Escaped text on one line, its `backtick spans` as <code>."""
-    text = " ".join(str(text).split())
-    out, last = [], 0
-    for m in CODE_SPAN_RE.finditer(text):
-        out += [escape(text[last:m.start()]), Markup("<code>") + escape(m.group(1)) + Markup("</code>")]
-        last = m.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
+    return Markup("").join(Markup("<code>") + escape(piece) + Markup("</code>") if code else escape(piece)
+                           for piece, code in code_spans(text))
 
 
 def _env() -> Environment:

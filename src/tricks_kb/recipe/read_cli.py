@@ -128,7 +128,6 @@ def _read_config_blocks(lines: list[str], out: Parsed, first_section: int) -> li
         try:
             parsed = readers[fmt](block, "")
         except ReadError as err:  # one broken snippet in a README does not hide the rest of it
-            out.notes.append(f"the {fmt} block at line {line} was not read: {err.message}")
             out.skipped.append(f"the {fmt} block at line {line} was not read: {err.message}")
             errors.append(ReadError(err.code, f"{fmt} block: {err.message}", err.hint, err.line + line - 1, err.col))
             continue

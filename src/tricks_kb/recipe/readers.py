@@ -35,7 +35,8 @@ class Item:
 
 @dataclass
 class Parsed:
-    """A read config: its format, its settings in file order, and notes on what was read as text."""
+    """A read config: its format, its settings in file order, notes on what was read as text, and what was
+    not read at all."""
 
     format: str
     items: list[Item] = field(default_factory=list)

@@ -59,21 +59,24 @@ def escape_md(text: str) -> str:
     return _esc(clean(text))
 
 
-CODE_SPAN_RE = re.compile(r"`([^`\n]+)`")
+_CODE_SPAN_RE = re.compile(r"`([^`\n]+)`")
+
+
+def code_spans(text: str) -> list[tuple[str, bool]]:
+    """``text`` on one line, cut into (piece, is_code): a `backtick span` (a config key, a flag, a call) is
+    code, without its backticks."""
+    text = clean(text)
+    out, last = [], 0
+    for m in _CODE_SPAN_RE.finditer(text):
+        out += [(text[last:m.start()], False), (m.group(1), True)]
+        last = m.end()
+    return out + [(text[last:], False)]
 
 
 def escape_md_code(text: str) -> str:
-    """:func:`escape_md`, except that a `backtick span` of the text (a config key, a flag, a call) is shown
-    as inline code. A code span renders its content literally (no links, HTML, emphasis or math), so only
-    the text outside the spans needs escaping."""
-    text = clean(text)
-    out, last = [], 0
-    for m in CODE_SPAN_RE.finditer(text):
-        out.append(_esc(text[last:m.start()]))
-        out.append(f"`{m.group(1)}`")
-        last = m.end()
-    out.append(_esc(text[last:]))
-    return "".join(out)
+    """:func:`escape_md`, except that backtick spans are shown as inline code. A code span renders its
+    content literally (no links, HTML, emphasis or math), so only the text outside the spans is escaped."""
+    return "".join(f"`{piece}`" if code else _esc(piece) for piece, code in code_spans(text))
 
 
 def escape_md_block(text: str, code: bool = False) -> str:
