@@ -167,3 +167,27 @@ def test_exports_carry_the_origin(tricks: list[Trick]) -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(tricks))))
     assert {r["introduced_by"] for r in rows if r["trick_id"] == "knowledge-distillation"} == {"hinton2015"}
     assert all(r["introduced_by"].startswith("origin: ") for r in rows if r["trick_id"] == "check-initial-loss")
+
+
+@pytest.mark.parametrize(("venue", "kind", "field"), [
+    ("ICASSP", "inproceedings", "Acoustics, Speech and Signal Processing"),
+    ("Interspeech", "inproceedings", "Interspeech"),
+    ("EMNLP-IJCNLP", "inproceedings", "Empirical Methods"),
+    ("NAACL 2021", "inproceedings", "North American Chapter"),
+    ("MICCAI (Lecture Notes in Computer Science)", "inproceedings", "Medical Image Computing"),
+    ("USENIX ATC 2021", "inproceedings", "USENIX ATC 2021"),
+    ("Conference on Lifelong Learning Agents (PMLR 330)", "inproceedings", "Lifelong Learning Agents"),
+    ("Patterns 4(9):100804, 2023", "article", "Patterns"),
+    ("Ecography 40(8)", "article", "Ecography"),
+    ("Scientific Reports 11, 22544", "article", "Scientific Reports"),
+    ("Nature Methods", "article", "Nature Methods"),
+    ("IEEE TPAMI (2022)", "article", "TPAMI"),
+    ("Transformer Circuits Thread", "misc", "Transformer Circuits Thread"),
+    ("technical report", "misc", "technical report"),
+])
+def test_journals_and_proceedings_beyond_the_big_conferences(venue: str, kind: str, field: str) -> None:
+    from tricks_kb.export import bibtex_type
+
+    src = Source(title="T", authors=["Ann Smith"], year=2021, kind="paper", venue=venue, url="https://example.org/t")
+    got_kind, _, text = bibtex_type(src)
+    assert got_kind == kind and field in (text or ""), (got_kind, text)

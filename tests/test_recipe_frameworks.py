@@ -397,6 +397,18 @@ def test_speechbrain_classes_name_their_tricks():
     assert "cyclical-lr" not in t and "specaugment" not in t
 
 
+def test_speechbrain_buckets_and_ctc_weight():
+    # DynamicBatchSampler(num_buckets=...) batches by length; 1 bucket batches everything together
+    sampler = "dynamic_batch_sampler:\n    num_buckets: {n}\n    max_batch_length: 400\nctc_weight: {w}\n"
+    t = _tricks(SPEECHBRAIN + sampler.format(n=60, w=0.3), "train.yaml")
+    assert _explicit(t, "length-grouped-batching") and _explicit(t, "joint-ctc-attention")
+    t = _tricks(SPEECHBRAIN + sampler.format(n=1, w=0.0), "train.yaml")
+    assert t["length-grouped-batching"]["state"] == "off" and t["joint-ctc-attention"]["state"] == "off"
+    # ctc_weight 1.0 is CTC alone, not the joint model; num_buckets outside SpeechBrain means something else
+    assert "joint-ctc-attention" not in _tricks(SPEECHBRAIN + "ctc_weight: 1.0\n", "train.yaml")
+    assert "length-grouped-batching" not in _tricks("hash:\n  num_buckets: 64\nlr: 0.1\n", "cfg.yaml")
+
+
 def test_a_setting_in_an_unrelated_block_is_not_shown_for_a_trick():
     t = _tricks(SPEECHBRAIN_CLASSES, "train.yaml")
     # norm_type under the input normaliser is not the clipping norm of the SpeechBrain default

@@ -226,6 +226,13 @@ CASES = [
     ("from trl import GRPOConfig\nargs = GRPOConfig(output_dir=\"out\", num_generations=8, beta=0.0)\n", "train.py", "grpo", "on"),
     ("from trl import GKDConfig\nargs = GKDConfig(output_dir=\"out\", lmbda=0.5, beta=0.5, temperature=0.9)\n", "gkd.py",
      "knowledge-distillation", "on"),
+    # DINO / SwAV `--use_fp16` (torch.cuda.amp or apex O1); mmcv DistOptimizerHook(use_fp16=...)
+    ("python -m torch.distributed.launch main_dino.py --arch vit_small --use_fp16 true --out_dir out\n", "run.sh",
+     "mixed-precision-fp16", "on"),
+    ("python -m torch.distributed.launch main_dino.py --arch vit_base --use_fp16 false --out_dir out\n", "run.sh",
+     "mixed-precision-fp16", "off"),
+    ("optimizer_config = dict(type='DistOptimizerHook', update_interval=1, grad_clip=None, use_fp16=True)\n",
+     "mask_rcnn.py", "mixed-precision-fp16", "on"),
 ]
 
 # (snippet, filename, trick id that must not be detected)

@@ -336,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script: every print goes through one sanitiser, every write error is one line."""
-    from .output import OutputError, SafeStream, silence
+    from .output import OutputError, ReaderGone, SafeStream, silence
 
     real_out, real_err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(real_out, "standard output"), SafeStream(real_err, "standard error")
@@ -359,6 +359,10 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         return 130
+    except ReaderGone:
+        # like any Unix filter whose reader left (`| head`): quiet, with the exit status of SIGPIPE
+        silence(real_out)
+        return 141
     except OutputError as exc:
         silence(real_out)
         _say_error(real_err, str(exc))

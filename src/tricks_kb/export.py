@@ -82,26 +82,52 @@ CONFERENCES = {
     "AAAI": "Proceedings of the AAAI Conference on Artificial Intelligence (AAAI)",
     "ACL": "Proceedings of the Annual Meeting of the Association for Computational Linguistics (ACL)",
     "AISTATS": "Proceedings of the International Conference on Artificial Intelligence and Statistics (AISTATS)",
+    "ASPLOS": "Proceedings of the ACM International Conference on Architectural Support for Programming Languages "
+              "and Operating Systems (ASPLOS)",
+    "BMVC": "Proceedings of the British Machine Vision Conference (BMVC)",
     "CCL": "Proceedings of the Chinese National Conference on Computational Linguistics (CCL)",
+    "CIKM": "Proceedings of the ACM International Conference on Information and Knowledge Management (CIKM)",
     "COLM": "Conference on Language Modeling (COLM)",
+    "CONLL": "Proceedings of the Conference on Computational Natural Language Learning (CoNLL)",
     "CVPR": "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
     "EACL": "Proceedings of the Conference of the European Chapter of the Association for Computational "
             "Linguistics (EACL)",
     "ECCV": "Proceedings of the European Conference on Computer Vision (ECCV)",
     "EMNLP": "Proceedings of the Conference on Empirical Methods in Natural Language Processing (EMNLP)",
+    "ICASSP": "Proceedings of the IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)",
     "ICCV": "Proceedings of the IEEE/CVF International Conference on Computer Vision (ICCV)",
+    "ICIP": "Proceedings of the IEEE International Conference on Image Processing (ICIP)",
     "ICLR": "International Conference on Learning Representations (ICLR)",
     "ICML": "Proceedings of the International Conference on Machine Learning (ICML)",
+    "ICRA": "Proceedings of the IEEE International Conference on Robotics and Automation (ICRA)",
+    "IJCAI": "Proceedings of the International Joint Conference on Artificial Intelligence (IJCAI)",
+    "IJCNN": "Proceedings of the International Joint Conference on Neural Networks (IJCNN)",
+    "INTERSPEECH": "Proceedings of Interspeech",
+    "IROS": "Proceedings of the IEEE/RSJ International Conference on Intelligent Robots and Systems (IROS)",
+    "IWSLT": "Proceedings of the International Conference on Spoken Language Translation (IWSLT)",
+    "KDD": "Proceedings of the ACM SIGKDD Conference on Knowledge Discovery and Data Mining (KDD)",
+    "MICCAI": "Medical Image Computing and Computer Assisted Intervention (MICCAI)",
     "MLSYS": "Proceedings of Machine Learning and Systems (MLSys)",
+    "NAACL": "Proceedings of the Conference of the North American Chapter of the Association for Computational "
+             "Linguistics (NAACL)",
     "NEURIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
     "NIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
+    "RECSYS": "Proceedings of the ACM Conference on Recommender Systems (RecSys)",
     "SC20": "Proceedings of the International Conference for High Performance Computing, Networking, Storage "
             "and Analysis (SC20)",
     "UAI": "Proceedings of the Conference on Uncertainty in Artificial Intelligence (UAI)",
     "WACV": "Proceedings of the IEEE/CVF Winter Conference on Applications of Computer Vision (WACV)",
     "WMT": "Proceedings of the Conference on Machine Translation (WMT)",
+    "WWW": "Proceedings of the ACM Web Conference (WWW)",
 }
-_JOURNAL_RE = re.compile(r"\b(journal|transactions|jmlr|tmlr|bulletin|neural networks \d)", re.I)
+_JOURNAL_RE = re.compile(
+    r"\b(journal|transactions|jmlr|tmlr|tpami|bulletin|neural networks \d|nature|pnas|plos|scientific reports"
+    r"|medical image analysis|pattern recognition \d|information fusion|patterns \d|ecography|communications in"
+    r"|proc\. vldb endowment|pvldb)", re.I)
+# a volume with an issue or an article number ("40(8)", "4(9):100804", "98 (107049)") marks a journal article
+_VOLUME_RE = re.compile(r"\b\d+\s*\(\d+\)|\b\d+\(\d+\):\d+")
+# other proceedings, printed as written: "Conference on Lifelong Learning Agents (PMLR 330)", "USENIX ATC 2021"
+_PROCEEDINGS_RE = re.compile(r"\b(conference|workshop|symposium|usenix|vldb|3dv|slsp|apsipa|imvip)\b", re.I)
 _BOOK_RE = re.compile(r"\b(tricks of the trade|lncs)\b", re.I)
 _WORKSHOP_RE = re.compile(r"\b(workshops?|track|findings)\b", re.I)
 JOURNALS = {"JMLR": "Journal of Machine Learning Research", "TMLR": "Transactions on Machine Learning Research"}
@@ -110,7 +136,8 @@ ARXIV_HOWPUBLISHED = "arXiv preprint"  # the one spelling of a preprint's venue
 
 def _conference(venue: str) -> str | None:
     """The booktitle for a conference venue ('ICML (PMLR 97)' -> ICML's), or None."""
-    head = re.split(r"[\s(]", venue.strip(), maxsplit=1)[0].upper()
+    # "EMNLP-IJCNLP" and "ACL-IJCNLP" are the first conference's proceedings
+    head = re.split(r"[\s(\-]", venue.strip(), maxsplit=1)[0].upper()
     if head in CONFERENCES:
         main = re.sub(r"\(.*?\)", "", venue)  # "NeurIPS (also CVPR Workshops)" is a NeurIPS paper
         return venue if _WORKSHOP_RE.search(main) else CONFERENCES[head]
@@ -127,9 +154,9 @@ def bibtex_type(source: Source) -> tuple[str, str | None, str | None]:
             return "incollection", "booktitle", venue
         if venue.lower().startswith("findings"):
             return "inproceedings", "booktitle", venue
-        if _JOURNAL_RE.search(venue):
+        if _JOURNAL_RE.search(venue) or _VOLUME_RE.search(venue):
             return "article", "journal", JOURNALS.get(venue.upper(), venue)
-        booktitle = _conference(venue)
+        booktitle = _conference(venue) or (venue if _PROCEEDINGS_RE.search(venue) else None)
         if booktitle:
             return "inproceedings", "booktitle", booktitle
     if source.kind.value == "book":

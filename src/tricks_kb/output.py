@@ -24,6 +24,10 @@ class OutputError(Exception):
     """Output could not be written; the message says what and why, for the user."""
 
 
+class ReaderGone(OutputError):
+    """The reader of a pipe went away (``tricks-kb search ... | head``): not an error worth a message."""
+
+
 def _unsafe(ch: str) -> bool:
     return (unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch in BIDI_CONTROLS or ch in LINE_SEPARATORS
 
@@ -43,9 +47,12 @@ def describe(exc: OSError, what: str) -> str:
         errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
         errno.EPERM: "permission denied", errno.EISDIR: "it is a folder, not a file",
         errno.ENOENT: "its folder does not exist", errno.ENOTDIR: "a part of the path is not a folder",
-        errno.EPIPE: "the reader closed the pipe before everything was written",
     }
     return f"cannot write {what}: {reasons.get(exc.errno or 0, exc.strerror or str(exc))}"
+
+
+def _failure(exc: OSError, label: str) -> OutputError:
+    return ReaderGone(label) if exc.errno == errno.EPIPE else OutputError(describe(exc, label))
 
 
 class SafeStream(io.TextIOBase):
@@ -58,14 +65,14 @@ class SafeStream(io.TextIOBase):
         try:
             self.inner.write(sanitize(s))
         except OSError as exc:
-            raise OutputError(describe(exc, self.label)) from None
+            raise _failure(exc, self.label) from None
         return len(s)
 
     def flush(self) -> None:
         try:
             self.inner.flush()
         except OSError as exc:
-            raise OutputError(describe(exc, self.label)) from None
+            raise _failure(exc, self.label) from None
 
     def isatty(self) -> bool:
         return self.inner.isatty()
