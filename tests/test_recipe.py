@@ -151,8 +151,8 @@ def test_detection_and_findings_stay_above_their_floors() -> None:
     t0 = time.perf_counter()
     res = evaluate()
     assert res["configs"] >= 30 and time.perf_counter() - t0 < 120
-    # floors from the measured figures (docs/benchmarks.md), a little below them; precision is 0.932 because
-    # entries written after these labels detect what the labels could not name (fused optimizers, tf32, ...)
+    # floors from the measured figures (docs/benchmarks.md), a little below them; precision is 0.922 because
+    # entries written after these labels detect what the labels could not name (fused optimizers, tf32, ctc_weight)
     assert res["detection"]["recall"] >= 0.95 and res["detection"]["precision"] >= 0.92
     assert res["off"]["recall"] >= 0.90 and res["off"]["precision"] >= 0.88
     assert res["findings"]["recall"] >= 0.80 and res["findings"]["precision"] >= 0.70
