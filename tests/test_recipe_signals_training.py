@@ -226,6 +226,11 @@ CASES = [
     ("from trl import GRPOConfig\nargs = GRPOConfig(output_dir=\"out\", num_generations=8, beta=0.0)\n", "train.py", "grpo", "on"),
     ("from trl import GKDConfig\nargs = GKDConfig(output_dir=\"out\", lmbda=0.5, beta=0.5, temperature=0.9)\n", "gkd.py",
      "knowledge-distillation", "on"),
+    # accelerate's DeepSpeed plugin config: offload_*_device maps to zero_optimization.offload_*.device
+    ("distributed_type: DEEPSPEED\ndeepspeed_config:\n  offload_optimizer_device: cpu\n  offload_param_device: none\n"
+     "  zero_stage: 3\n", "accelerate.yaml", "cpu-offloading", "on"),
+    ("distributed_type: DEEPSPEED\ndeepspeed_config:\n  offload_optimizer_device: none\n  offload_param_device: none\n"
+     "  zero_stage: 2\n", "accelerate.yaml", "cpu-offloading", "off"),
     # DINO / SwAV `--use_fp16` (torch.cuda.amp or apex O1); mmcv DistOptimizerHook(use_fp16=...)
     ("python -m torch.distributed.launch main_dino.py --arch vit_small --use_fp16 true --out_dir out\n", "run.sh",
      "mixed-precision-fp16", "on"),
