@@ -231,6 +231,10 @@ CASES = [
      "  zero_stage: 3\n", "accelerate.yaml", "cpu-offloading", "on"),
     ("distributed_type: DEEPSPEED\ndeepspeed_config:\n  offload_optimizer_device: none\n  offload_param_device: none\n"
      "  zero_stage: 2\n", "accelerate.yaml", "cpu-offloading", "off"),
+    # an accelerate config with distributed_type FSDP shards (FULL_SHARD / reshard_after_forward by default)
+    ("compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nfsdp_config:\n  fsdp_version: 2\n"
+     "  fsdp_reshard_after_forward: true\nmixed_precision: bf16\n", "fsdp2_config.yaml", "zero-redundancy-optimizer",
+     "on"),
     # DINO / SwAV `--use_fp16` (torch.cuda.amp or apex O1); mmcv DistOptimizerHook(use_fp16=...)
     ("python -m torch.distributed.launch main_dino.py --arch vit_small --use_fp16 true --out_dir out\n", "run.sh",
      "mixed-precision-fp16", "on"),
@@ -288,6 +292,8 @@ NEGATIVES = [
     ("output_dir: out\nper_device_train_batch_size: 8\nlogging_steps: 10\nnum_train_epochs: 3\n", "args.yaml",
      "length-grouped-batching"),
     ("from trl import SFTConfig\nargs = SFTConfig(output_dir=\"out\", packing=True)\n", "sft.py", "completion-only-loss"),
+    ("compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nmixed_precision: bf16\nnum_processes: 8\n",
+     "ddp.yaml", "zero-redundancy-optimizer"),
 ]
 
 
