@@ -231,6 +231,11 @@ CASES = [
      "  zero_stage: 3\n", "accelerate.yaml", "cpu-offloading", "on"),
     ("distributed_type: DEEPSPEED\ndeepspeed_config:\n  offload_optimizer_device: none\n  offload_param_device: none\n"
      "  zero_stage: 2\n", "accelerate.yaml", "cpu-offloading", "off"),
+    # DeepSpeed-Chat main.py: --lora_dim "If > 0, use LoRA" (default 0)
+    ("deepspeed main.py --model_name_or_path facebook/opt-6.7b --lora_dim 128 --lora_module_name decoder.layers. "
+     "--only_optimize_lora --zero_stage 3\n", "run_6.7b_lora.sh", "lora", "on"),
+    ("deepspeed main.py --model_name_or_path facebook/opt-1.3b --lora_dim 0 --zero_stage 2\n", "run_1.3b.sh", "lora",
+     "off"),
     # an accelerate config with distributed_type FSDP shards (FULL_SHARD / reshard_after_forward by default)
     ("compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nfsdp_config:\n  fsdp_version: 2\n"
      "  fsdp_reshard_after_forward: true\nmixed_precision: bf16\n", "fsdp2_config.yaml", "zero-redundancy-optimizer",
