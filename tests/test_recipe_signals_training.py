@@ -231,6 +231,9 @@ CASES = [
      "  zero_stage: 3\n", "accelerate.yaml", "cpu-offloading", "on"),
     ("distributed_type: DEEPSPEED\ndeepspeed_config:\n  offload_optimizer_device: none\n  offload_param_device: none\n"
      "  zero_stage: 2\n", "accelerate.yaml", "cpu-offloading", "off"),
+    # artidoro/qlora and LLaVA train.py: --bits 4 loads the base model in 4 bits under the LoRA adapters
+    ("python qlora.py --model_name_or_path huggyllama/llama-7b --bits 4 --double_quant --quant_type nf4 "
+     "--lora_r 64\n", "finetune.sh", "qlora", "on"),
     # DeepSpeed-Chat main.py: --lora_dim "If > 0, use LoRA" (default 0)
     ("deepspeed main.py --model_name_or_path facebook/opt-6.7b --lora_dim 128 --lora_module_name decoder.layers. "
      "--only_optimize_lora --zero_stage 3\n", "run_6.7b_lora.sh", "lora", "on"),
@@ -299,6 +302,10 @@ NEGATIVES = [
     ("from trl import SFTConfig\nargs = SFTConfig(output_dir=\"out\", packing=True)\n", "sft.py", "completion-only-loss"),
     ("compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nmixed_precision: bf16\nnum_processes: 8\n",
      "ddp.yaml", "zero-redundancy-optimizer"),
+    # LLaVA's default --bits 16 is no quantization, and an audio sample width is not QLoRA
+    ("deepspeed llava/train/train_mem.py --lora_enable True --bits 16 --model_name_or_path lmsys/vicuna-13b-v1.5\n",
+     "finetune_lora.sh", "qlora"),
+    ("audio:\n  sample_rate: 16000\n  bits: 16\n", "data.yaml", "qlora"),
 ]
 
 
