@@ -234,6 +234,11 @@ CASES = [
     # artidoro/qlora and LLaVA train.py: --bits 4 loads the base model in 4 bits under the LoRA adapters
     ("python qlora.py --model_name_or_path huggyllama/llama-7b --bits 4 --double_quant --quant_type nf4 "
      "--lora_r 64\n", "finetune.sh", "qlora", "on"),
+    # nanotron: tokens.batch_accumulation_per_replica micro-batches per step (config.py, trainer.py)
+    ("tokens:\n  micro_batch_size: 4\n  batch_accumulation_per_replica: 8\n  sequence_length: 2048\n", "nanotron.yaml",
+     "gradient-accumulation", "on"),
+    ("tokens:\n  micro_batch_size: 32\n  batch_accumulation_per_replica: 1\n  sequence_length: 2048\n", "nanotron.yaml",
+     "gradient-accumulation", "off"),
     # DeepSpeed-Chat main.py: --lora_dim "If > 0, use LoRA" (default 0)
     ("deepspeed main.py --model_name_or_path facebook/opt-6.7b --lora_dim 128 --lora_module_name decoder.layers. "
      "--only_optimize_lora --zero_stage 3\n", "run_6.7b_lora.sh", "lora", "on"),
