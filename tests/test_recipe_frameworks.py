@@ -513,3 +513,46 @@ def test_an_accelerate_fsdp_config_names_its_tricks():
     off = _tricks(cfg.replace("fsdp_activation_checkpointing: true", "fsdp_activation_checkpointing: false"),
                   "default_config.yaml")
     assert _explicit(off, "gradient-checkpointing", "off")
+
+
+SWIN = """MODEL:
+  TYPE: swin
+  NAME: swin_tiny_patch4_window7_224
+  DROP_PATH_RATE: 0.2
+  SWIN:
+    EMBED_DIM: 96
+    DEPTHS: [ 2, 2, 6, 2 ]
+DATA:
+  IMG_SIZE: 224
+TRAIN:
+  BASE_LR: 1e-3
+"""
+
+
+def test_swin_yacs_config_gets_config_py_defaults():
+    assert _framework(SWIN, "swin_tiny.yaml") == "swin"
+    t = _tricks(SWIN, "swin_tiny.yaml")
+    assert _explicit(t, "stochastic-depth")
+    for tid in ("adamw", "cosine-decay", "lr-warmup", "gradient-clipping", "label-smoothing", "mixup", "cutmix",
+                "randaugment", "random-erasing", "linear-scaling-rule", "no-decay-norm-bias"):
+        assert t[tid]["source"] == "default", tid
+    assert t["gradient-clipping"]["settings"].get("TRAIN.CLIP_GRAD") == "5.0"
+    # main.py and the SimMIM scripts read different AMP switches with different defaults: not claimed
+    assert "mixed-precision-fp16" not in t
+
+
+def test_swin_explicit_settings_override_defaults():
+    cfg = SWIN + "  CLIP_GRAD: 0.0\nAUG:\n  MIXUP: 0.0\n  AUTO_AUGMENT: none\nAMP_ENABLE: true\n"
+    t = _tricks(cfg, "swin_tiny.yaml")
+    assert _explicit(t, "gradient-clipping", "off") and _explicit(t, "mixup", "off")
+    assert "randaugment" not in t  # AUTO_AUGMENT written: the config decides, and 'none' names no policy
+    assert _explicit(t, "mixed-precision-fp16")
+
+
+def test_simmim_pretraining_config_gets_no_classification_augmentation():
+    cfg = SWIN.replace("  IMG_SIZE: 224\n", "  IMG_SIZE: 192\n  MASK_PATCH_SIZE: 32\n  MASK_RATIO: 0.6\n")
+    assert _framework(cfg, "simmim_pretrain.yaml") == "swin-simmim-pretrain"
+    t = _tricks(cfg, "simmim_pretrain.yaml")
+    assert t["adamw"]["source"] == "default" and t["gradient-clipping"]["source"] == "default"
+    for tid in ("mixup", "cutmix", "randaugment", "random-erasing", "label-smoothing"):
+        assert tid not in t, tid

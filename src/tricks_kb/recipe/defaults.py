@@ -73,6 +73,16 @@ _VERL = "https://github.com/volcengine/verl/blob/b178a3cd56f58b2d502255daba591e9
 _KOHYA = "https://github.com/kohya-ss/sd-scripts/blob/48d368fa557731ad0488c07304dfeba8c07910eb/library/train_util.py"
 _SPEECHBRAIN = "https://github.com/speechbrain/speechbrain/blob/9c826ef3937bac885c8a6ca86c6889a30f256fb5/speechbrain/utils/run_opts.py"
 _TRL_GRPO = "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/grpo_config.py"
+_SWIN = "https://github.com/microsoft/Swin-Transformer/blob/f82860bfb5225915aca09c3227159ee9e1df874d/config.py"
+_SWIN_MARKERS = (("MODEL.TYPE", "swin*"), ("MODEL.SWIN", None), ("MODEL.SWINV2", None), ("TRAIN.BASE_LR", None),
+                 ("TRAIN.WARMUP_EPOCHS", None), ("TRAIN.LR_SCHEDULER", None), ("DATA.IMG_SIZE", None))
+_SWIN_SHARED = (Default("adamw", {"TRAIN.OPTIMIZER.NAME": "adamw", "BETAS": "(0.9, 0.999)"}, group="optimizer"),
+                Default("weight-decay", {"TRAIN.WEIGHT_DECAY": "0.05"}),
+                Default("no-decay-norm-bias", {}, requires="weight-decay"),
+                Default("linear-scaling-rule", {"lr": "BASE_LR * batch_size * world_size / 512"}),
+                Default("cosine-decay", {"TRAIN.LR_SCHEDULER.NAME": "cosine", "MIN_LR": "5e-6"}, group="schedule"),
+                Default("lr-warmup", {"TRAIN.WARMUP_EPOCHS": "20"}),
+                Default("gradient-clipping", {"TRAIN.CLIP_GRAD": "5.0"}))
 _DEEPSPEED = "https://github.com/deepspeedai/DeepSpeed/blob/edaa7221267243c7be7fb49c5d5f5c4fb97b4641/deepspeed/runtime/constants.py"
 _LLAMAFACTORY = "https://github.com/hiyouga/LLaMA-Factory/blob/ff6d4d12eeb035d6ce06805a5733dd7b29f2ac30/src/llamafactory/hparams/model_args.py"
 
@@ -319,6 +329,24 @@ FRAMEWORKS: tuple[Framework, ...] = (
                                 requires="mixed-precision-fp16"),
                         # 1.0 since DeepSpeed 0.19.3 (PR #8068, June 2026); 0.0, no clipping, before that
                         Default("gradient-clipping", {"gradient_clipping": "1.0 (DeepSpeed >= 0.19.3; off before)"}))),
+    # yacs configs of microsoft/Swin-Transformer, merged over config.py's defaults by main.py (classification)
+    # or main_simmim_ft.py (SimMIM fine-tuning); optimizer, scheduler, data and loss code read at that commit.
+    # Mixed precision is left out: main.py reads AMP_ENABLE (default True), the SimMIM scripts ENABLE_AMP
+    # (default False), and a config does not say which script runs it.
+    Framework("swin", "Swin Transformer main.py or main_simmim_ft.py (yacs config)", "Swin-Transformer f82860bf", _SWIN, _SWIN_MARKERS,
+              needs=3, formats=("yaml",),
+              defaults=_SWIN_SHARED + (
+                        Default("label-smoothing", {"MODEL.LABEL_SMOOTHING": "0.1"}),
+                        Default("mixup", {"AUG.MIXUP": "0.8"}),
+                        Default("cutmix", {"AUG.CUTMIX": "1.0"}),
+                        Default("randaugment", {"AUG.AUTO_AUGMENT": "rand-m9-mstd0.5-inc1"}, unless="AUTO_AUGMENT"),
+                        Default("random-erasing", {"AUG.REPROB": "0.25"}),
+                        Default("stochastic-depth", {"MODEL.DROP_PATH_RATE": "0.1"}))),
+    # SimMIM pre-training (main_simmim_pt.py, configs with DATA.MASK_RATIO): its data pipeline has no mixup,
+    # RandAugment or random erasing and its loss no label smoothing, so only the shared defaults apply
+    Framework("swin-simmim-pretrain", "Swin Transformer main_simmim_pt.py (yacs config)", "Swin-Transformer f82860bf",
+              _SWIN, _SWIN_MARKERS + (("DATA.MASK_RATIO", None),), needs=4, formats=("yaml",),
+              defaults=_SWIN_SHARED),
     Framework("speechbrain", "SpeechBrain (Brain run options)", "speechbrain 9c826ef3", _SPEECHBRAIN,
               (("*", "!new:speechbrain.*"), ("*", "!name:speechbrain.*"), ("opt_class", None),
                ("epoch_counter", None), ("grad_accumulation_factor", None), ("lr_annealing", None)),
