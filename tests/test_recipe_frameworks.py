@@ -556,3 +556,45 @@ def test_simmim_pretraining_config_gets_no_classification_augmentation():
     assert t["adamw"]["source"] == "default" and t["gradient-clipping"]["source"] == "default"
     for tid in ("mixup", "cutmix", "randaugment", "random-erasing", "label-smoothing"):
         assert tid not in t, tid
+
+
+YOLOX = """#!/usr/bin/env python3
+from yolox.exp import Exp as MyExp
+
+
+class Exp(MyExp):
+    def __init__(self):
+        super(Exp, self).__init__()
+        self.depth = 0.33
+        self.width = 0.50
+        self.data_dir = "datasets/coco128"
+        self.train_ann = "instances_train2017.json"
+        self.val_ann = "instances_val2017.json"
+        self.num_classes = 71
+        self.max_epoch = 300
+
+    def get_model(self):
+        self.mosaic_prob = 0.0  # a method other than __init__ is code, not a setting
+"""
+
+
+def test_a_python_config_with_a_shebang_and_a_config_class_is_read():
+    from tricks_kb.recipe.readers import detect_format, read_text
+
+    assert detect_format(YOLOX, "yolox_s.py") == "python"
+    keys = {it.key for it in read_text(YOLOX, "yolox_s.py").items}
+    assert {"depth", "width", "train_ann", "num_classes", "max_epoch"} <= keys and "mosaic_prob" not in keys
+    dc = "from dataclasses import dataclass\n\n@dataclass\nclass TrainConfig:\n    warmup_steps: int = 2000\n"
+    assert _explicit(_tricks(dc, "config.py"), "lr-warmup")
+
+
+def test_yolox_exp_gets_yolox_base_defaults():
+    assert _framework(YOLOX, "yolox_s.py") == "yolox"
+    t = _tricks(YOLOX, "yolox_s.py")
+    for tid in ("sgd-momentum", "nesterov-momentum", "weight-decay", "cosine-decay", "lr-warmup",
+                "mosaic-augmentation", "mixup", "ema-weights", "linear-scaling-rule"):
+        assert t[tid]["source"] == "default", tid
+    assert "mixed-precision-fp16" not in t  # --fp16 is a tools/train.py flag
+    off = _tricks(YOLOX.replace("self.max_epoch = 300", "self.max_epoch = 300\n        self.ema = False\n"
+                                "        self.enable_mixup = False"), "yolox_s.py")
+    assert _explicit(off, "ema-weights", "off") and "mixup" not in off

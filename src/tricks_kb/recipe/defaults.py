@@ -74,6 +74,7 @@ _KOHYA = "https://github.com/kohya-ss/sd-scripts/blob/48d368fa557731ad0488c07304
 _SPEECHBRAIN = "https://github.com/speechbrain/speechbrain/blob/9c826ef3937bac885c8a6ca86c6889a30f256fb5/speechbrain/utils/run_opts.py"
 _TRL_GRPO = "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/grpo_config.py"
 _SWIN = "https://github.com/microsoft/Swin-Transformer/blob/f82860bfb5225915aca09c3227159ee9e1df874d/config.py"
+_YOLOX = "https://github.com/Megvii-BaseDetection/YOLOX/blob/6ddff4824372906469a7fae2dc3206c7aa4bbaee/yolox/exp/yolox_base.py"
 _SWIN_MARKERS = (("MODEL.TYPE", "swin*"), ("MODEL.SWIN", None), ("MODEL.SWINV2", None), ("TRAIN.BASE_LR", None),
                  ("TRAIN.WARMUP_EPOCHS", None), ("TRAIN.LR_SCHEDULER", None), ("DATA.IMG_SIZE", None))
 _SWIN_SHARED = (Default("adamw", {"TRAIN.OPTIMIZER.NAME": "adamw", "BETAS": "(0.9, 0.999)"}, group="optimizer"),
@@ -347,6 +348,24 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("swin-simmim-pretrain", "Swin Transformer main_simmim_pt.py (yacs config)", "Swin-Transformer f82860bf",
               _SWIN, _SWIN_MARKERS + (("DATA.MASK_RATIO", None),), needs=4, formats=("yaml",),
               defaults=_SWIN_SHARED),
+    # YOLOX experiment classes (exps/*.py: `class Exp(MyExp)` setting self.* in __init__) over yolox_base.py's
+    # defaults; the optimizer, EMA and no-aug epochs read in yolox_base.py and yolox/core/trainer.py at that commit.
+    # FP16 comes from tools/train.py's --fp16 flag, not from the exp, so it is not claimed.
+    Framework("yolox", "YOLOX experiment (yolox_base.py)", "YOLOX 6ddff482", _YOLOX,
+              tuple((k, None) for k in ("depth", "width", "exp_name", "train_ann", "val_ann", "data_num_workers",
+                                        "no_aug_epochs", "mosaic_prob", "basic_lr_per_img", "eval_interval")),
+              needs=4, formats=("python",),
+              defaults=(Default("sgd-momentum", {"optimizer": "torch.optim.SGD", "momentum": "0.9"}, group="optimizer"),
+                        Default("nesterov-momentum", {"nesterov": "True"}),
+                        Default("weight-decay", {"weight_decay": "5e-4"}),
+                        Default("no-decay-norm-bias", {}, requires="weight-decay"),
+                        Default("linear-scaling-rule", {"lr": "basic_lr_per_img (0.01 / 64) * batch_size"}),
+                        Default("cosine-decay", {"scheduler": "yoloxwarmcos", "min_lr_ratio": "0.05"},
+                                group="schedule"),
+                        Default("lr-warmup", {"warmup_epochs": "5"}),
+                        Default("mosaic-augmentation", {"mosaic_prob": "1.0", "no_aug_epochs": "15"}),
+                        Default("mixup", {"mixup_prob": "1.0", "enable_mixup": "True"}, unless="enable_mixup"),
+                        Default("ema-weights", {"ema": "True", "decay": "0.9998"}))),
     Framework("speechbrain", "SpeechBrain (Brain run options)", "speechbrain 9c826ef3", _SPEECHBRAIN,
               (("*", "!new:speechbrain.*"), ("*", "!name:speechbrain.*"), ("opt_class", None),
                ("epoch_counter", None), ("grad_accumulation_factor", None), ("lr_annealing", None)),

@@ -97,17 +97,36 @@ class _PyReader:
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 self.out.notes.append(f"line {stmt.lineno}: import ignored (the config is never executed)")
                 continue
-            if isinstance(stmt, ast.Assign):
-                for t in stmt.targets:
-                    name = self.target(t)
-                    if name:
-                        self.emit(stmt.value, name, t)
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                name = self.target(stmt.target)
-                if name:
-                    self.emit(stmt.value, name, stmt.target)
+            if isinstance(stmt, ast.ClassDef):
+                self.config_class(stmt)
+                continue
+            self.assignment(stmt)
         self.out.items.sort(key=lambda it: (it.line, it.col))
         return self.out
+
+    def assignment(self, stmt: ast.stmt, strip: str | None = None) -> None:
+        """``x = ...`` / ``x: T = ...`` as key ``x``; with ``strip`` ("self"), ``self.x = ...`` as ``x``."""
+        pairs = ([(t, stmt.value) for t in stmt.targets] if isinstance(stmt, ast.Assign)
+                 else [(stmt.target, stmt.value)] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None
+                 else [])
+        for node, value in pairs:
+            name = self.target(node)
+            if name and strip:
+                if not name.startswith(strip + "."):
+                    continue
+                name = name[len(strip) + 1:]
+            if name:
+                self.emit(value, name, node)
+
+    def config_class(self, cls: ast.ClassDef) -> None:
+        """A config class: its class-level fields (dataclass defaults) and the ``self.x = ...`` of its
+        ``__init__`` (YOLOX-style experiment classes), as plain keys."""
+        for stmt in cls.body:
+            if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__":
+                for inner in stmt.body:
+                    self.assignment(inner, strip="self")
+            else:
+                self.assignment(stmt)
 
 
 def _fold(node: ast.AST) -> float | int | None:
