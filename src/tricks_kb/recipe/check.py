@@ -9,9 +9,10 @@ from ..catalog import load_catalog
 from ..evidence import best_grade
 from ..loader import FileRefused, read_regular_file
 from ..schema import Trick
-from .defaults import Framework, infer
+from .defaults import infer
 from .detect import Found, detect
 from .findings import Context, evaluate
+from .framework import Framework
 from .match import find
 from .readers import MAX_BYTES, Parsed, ReadError, read_bytes, read_text
 

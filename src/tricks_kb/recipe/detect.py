@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from ..detectspec import Signal
 from ..schema import Trick
-from .defaults import GROUP_KEYS, GROUPS, Framework, chain
+from .defaults import chain
+from .framework import GROUP_KEYS, GROUPS, Framework
 from .match import find, glob, passes, segments, truthy
 from .readers import Item
 
