@@ -598,3 +598,18 @@ def test_yolox_exp_gets_yolox_base_defaults():
     off = _tricks(YOLOX.replace("self.max_epoch = 300", "self.max_epoch = 300\n        self.ema = False\n"
                                 "        self.enable_mixup = False"), "yolox_s.py")
     assert _explicit(off, "ema-weights", "off") and "mixup" not in off
+
+
+def test_mmcv_lr_config_policy_and_fp16_dict():
+    cfg = ("optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001)\n"
+           "lr_config = dict(policy='{p}', warmup='linear', warmup_iters=500, step=[8, 11])\n"
+           "fp16 = dict(loss_scale={s})\n")
+    t = _tricks(cfg.format(p="step", s="512."), "faster_rcnn.py")
+    assert _explicit(t, "step-decay") and _explicit(t, "mixed-precision-fp16")
+    assert _explicit(t, "dynamic-loss-scaling", "off")  # a float loss_scale is static scaling in mmcv
+    t = _tricks(cfg.format(p="CosineAnnealing", s="'dynamic'"), "faster_rcnn.py")
+    assert _explicit(t, "cosine-decay") and _explicit(t, "dynamic-loss-scaling") and "step-decay" not in t
+    assert _explicit(_tricks(cfg.format(p="poly", s="512."), "deeplab.py"), "polynomial-decay")
+    # DeepSpeed's fp16 block says "enabled" itself; its loss_scale alone is not FP16 in use
+    ds = '{"train_batch_size": 32, "zero_optimization": {"stage": 2}, "fp16": {"enabled": false, "loss_scale": 0}}'
+    assert _explicit(_tricks(ds, "ds_config.json"), "mixed-precision-fp16", "off")

@@ -18,7 +18,7 @@ GROUPS = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
 GROUP_KEYS = {"schedule": ("lr_scheduler_type", "lr_scheduler", "sched", "lr_scheduler.name", "scheduler.name",
                            "lr_decay_style",
                            "lr_scheduler._name", "lr_scheduler._component_", "scheduler._target_", "decay_type",
-                           "lr_scheduler.decay_type", "SOLVER.LR_SCHEDULER_NAME"),
+                           "lr_scheduler.decay_type", "SOLVER.LR_SCHEDULER_NAME", "lr_config.policy"),
               "optimizer": ("optim", "optimizer", "opt", "optimizer.name", "optimizer._name", "optimizer.type",
                             "optimizer._component_", "optimizer._target_", "optimizer.class_path",
                             "optimizer_type", "optim.optimizer"),
