@@ -586,6 +586,11 @@ def test_a_python_config_with_a_shebang_and_a_config_class_is_read():
     assert {"depth", "width", "train_ann", "num_classes", "max_epoch"} <= keys and "mosaic_prob" not in keys
     dc = "from dataclasses import dataclass\n\n@dataclass\nclass TrainConfig:\n    warmup_steps: int = 2000\n"
     assert _explicit(_tricks(dc, "config.py"), "lr-warmup")
+    # a model class is code: its layers are not settings of the run
+    net = ("import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+           "        self.dropout = nn.Dropout(0.5)\n\nweight_decay = 5e-4\n")
+    got = _tricks(net, "train.py")
+    assert "dropout" not in got and _explicit(got, "weight-decay")
 
 
 def test_yolox_exp_gets_yolox_base_defaults():

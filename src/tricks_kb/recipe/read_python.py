@@ -98,7 +98,8 @@ class _PyReader:
                 self.out.notes.append(f"line {stmt.lineno}: import ignored (the config is never executed)")
                 continue
             if isinstance(stmt, ast.ClassDef):
-                self.config_class(stmt)
+                if _is_config_class(stmt):
+                    self.config_class(stmt)
                 continue
             self.assignment(stmt)
         self.out.items.sort(key=lambda it: (it.line, it.col))
@@ -127,6 +128,23 @@ class _PyReader:
                     self.assignment(inner, strip="self")
             else:
                 self.assignment(stmt)
+
+
+_CONFIG_NAME = ("config", "configs", "cfg", "args", "arguments", "exp", "params", "hparams", "hyperparameters",
+                "settings", "options")
+
+
+def _is_config_class(cls: ast.ClassDef) -> bool:
+    """A dataclass, or a class whose name or a base's ends like a config ("TrainConfig", "Exp(MyExp)"); a model
+    (``nn.Module``) or any other class is code, not settings."""
+    def last(node: ast.AST) -> str:
+        node = node.func if isinstance(node, ast.Call) else node
+        return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+    if any(last(d) == "dataclass" for d in cls.decorator_list):
+        return True
+    names = [cls.name, *(last(b) for b in cls.bases)]
+    return any(n.casefold().endswith(_CONFIG_NAME) for n in names if n)
 
 
 def _fold(node: ast.AST) -> float | int | None:
