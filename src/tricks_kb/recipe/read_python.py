@@ -111,11 +111,9 @@ class _PyReader:
                  else [(stmt.target, stmt.value)] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None
                  else [])
         for node, value in pairs:
-            name = self.target(node)
-            if name and strip:
-                if not name.startswith(strip + "."):
-                    continue
-                name = name[len(strip) + 1:]
+            name = self.target(node) or ""
+            if strip:
+                name = name[len(strip) + 1:] if name.startswith(strip + ".") else ""
             if name:
                 self.emit(value, name, node)
 

@@ -127,8 +127,8 @@ def detect_format(text: str, filename: str | None = None) -> str:
             return "json"
         except ValueError:
             pass
-    first = stripped.split("\n", 1)[0]
-    if stripped.startswith("#!") and "python" in first and ext in ("py", "") and _parses_python(text):
+    if stripped.startswith("#!") and "python" in stripped.split("\n", 1)[0] and ext in ("py", "") \
+            and _parses_python(text):
         return "python"  # a Python config with a shebang (YOLOX exps), not a shell script
     if stripped.startswith("#!") or (_CLI_HINT.search(text) and re.search(
             r"(?m)^\s*(python3?|torchrun|accelerate|deepspeed|bash|sh|srun|\./\S+\.sh|\S+\.py)\b", text)):
