@@ -190,6 +190,16 @@ def test_deepspeed_and_megatron_style_configs() -> None:
     assert t["dropout"]["state"] == "off" and t["lr-warmup"]["line"] == 1
 
 
+def test_settings_inside_a_switched_off_block_never_turn_a_trick_on() -> None:
+    ds = '{"fp16": {"enabled": false, "loss_scale": 0, "initial_scale_power": 16}, "bf16": {"enabled": true}}'
+    t = _by_id(check_text(ds, "ds_config.json"))
+    assert t["bf16-training"]["state"] == "on"
+    assert t["mixed-precision-fp16"]["state"] == "off"
+    assert t["dynamic-loss-scaling"]["state"] == "off"
+    on = _by_id(check_text(ds.replace('"enabled": false', '"enabled": true', 1), "ds_config.json"))
+    assert on["dynamic-loss-scaling"]["state"] == "on"
+
+
 def test_markdown_shows_config_text_as_code_never_as_links() -> None:
     from tricks_kb.recipe.report import render_markdown
 

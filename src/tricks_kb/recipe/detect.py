@@ -80,10 +80,26 @@ def _settings(trick: Trick, hits: list[Item], items: list[Item]) -> dict[str, st
     return out
 
 
+_SWITCHES = ("enabled", "enable")
+
+
+def _disabled_blocks(items: list[Item]) -> list[tuple[str, ...]]:
+    """Blocks switched off by their own ``enabled: false`` (DeepSpeed's ``fp16: {enabled: false, loss_scale: 0}``)."""
+    return [segs[:-1] for it in items if len(segs := segments(it.key)) > 1 and segs[-1] in _SWITCHES
+            and not truthy(it.value)]
+
+
+def _in_disabled(item: Item, blocks: list[tuple[str, ...]]) -> bool:
+    """A setting inside a switched-off block (not the switch itself) is inactive: it can show a trick off, never on."""
+    segs = segments(item.key)
+    return segs[-1] not in _SWITCHES and any(segs[: len(b)] == b and len(segs) > len(b) for b in blocks)
+
+
 def detect(items: list[Item], tricks: dict[str, Trick], framework: Framework | None) -> dict[str, Found]:
     """Explicit detections first, then the framework's defaults for what the config leaves undecided."""
     fws = [f.id for f in chain(framework)]
     found: dict[str, Found] = {}
+    disabled = _disabled_blocks(items)
     for tid, trick in tricks.items():
         if trick.detect is None:
             continue
@@ -96,7 +112,7 @@ def detect(items: list[Item], tricks: dict[str, Trick], framework: Framework | N
                 if sig.exclude and find([it], sig.exclude):
                     continue
                 if _is_on(sig, it, items):
-                    on.append(it)
+                    (off if disabled and _in_disabled(it, disabled) else on).append(it)
                 elif _is_off(sig, it):
                     off.append(it)
         hits = sorted(on or off, key=lambda it: (it.line, it.col))
