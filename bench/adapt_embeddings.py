@@ -158,8 +158,8 @@ def evaluate(engine, held_out: bool) -> dict[str, dict[str, dict[str, float]]]:
                evaluate_real(engine, load_real_questions(EVAL / FOURTH_QUESTIONS), modes=modes)[0]}
     if held_out:
         out["real held-out (pooled)"] = evaluate_real(engine, held, modes=modes, pooled=pooled)[0]
-        out["seventh set (held out)"] = evaluate_real(engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS),
-                                                    modes=modes)[0]
+        out["newest set (held out)"] = evaluate_real(engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS),
+                                                   modes=modes)[0]
     return out
 
 

@@ -9,8 +9,9 @@ development set since); a fourth set drawn at stop 22 (real_questions_fresh4.yam
 held out, then its gaps were written, so a development set since); a fifth set drawn at the end of stop
 22 (real_questions_fresh5.yaml: measured once held out, a development set since stop 23 wrote its gaps); a
 sixth set drawn at stop 23 (real_questions_fresh6.yaml: measured once held out, a development set since stop 24
-wrote its gaps); and a seventh set drawn at stop 24 (real_questions_fresh7.yaml: held out, reported, never tuned
-on). A proposed missing entry written under another id that lists the proposed id as an alias counts as
+wrote its gaps); a seventh set drawn at stop 24 (real_questions_fresh7.yaml: measured once held out, a development
+set since stop 25 wrote its gaps); and an eighth set drawn at stop 25 (real_questions_fresh8.yaml: held out,
+reported, never tuned on). A proposed missing entry written under another id that lists the proposed id as an alias counts as
 written (retrieval_eval.absorbed_topics). Figures with the
 blind pooled judgments of entries written after a set was labelled (pooled_qrels.tsv) are printed
 beside the labels as written. Only real questions that an existing entry answers (a grade 2) count
@@ -32,6 +33,7 @@ from tricks_kb.retrieval_eval import (
     FRESH_QUESTIONS,
     HELD_OUT_QUESTIONS,
     REAL_QUESTIONS,
+    SEVENTH_QUESTIONS,
     SIXTH_QUESTIONS,
     THIRD_QUESTIONS,
     absorbed_topics,
@@ -87,8 +89,8 @@ def main() -> None:
         print(floor_line(rates))
     for name, file, held_out in (("fresh set", FRESH_QUESTIONS, False), ("third set", THIRD_QUESTIONS, False),
                                  ("fourth set", FOURTH_QUESTIONS, False), ("fifth set", FIFTH_QUESTIONS, False),
-                                 ("sixth set", SIXTH_QUESTIONS, False),
-                                 ("seventh set, held out", HELD_OUT_QUESTIONS, True)):
+                                 ("sixth set", SIXTH_QUESTIONS, False), ("seventh set", SEVENTH_QUESTIONS, False),
+                                 ("eighth set, held out", HELD_OUT_QUESTIONS, True)):
         path = EVAL / file
         if not path.is_file() or (held_out and args.dev_only):
             continue

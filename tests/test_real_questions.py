@@ -1,5 +1,5 @@
 """Shape of the real-question sets (tests/eval/real_questions.yaml, the development set;
-real_questions_fresh.yaml and real_questions_fresh3/4/5/6/7.yaml, drawn later the same way
+real_questions_fresh.yaml and real_questions_fresh3/4/5/6/7/8.yaml, drawn later the same way
 for honest coverage and ranking figures) and their coverage."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tricks_kb.retrieval_eval import (
     FRESH_QUESTIONS,
     HELD_OUT_QUESTIONS,
     REAL_QUESTIONS,
+    SEVENTH_QUESTIONS,
     SIXTH_QUESTIONS,
     THIRD_QUESTIONS,
     absorbed_topics,
@@ -32,11 +33,12 @@ THIRD = Path(__file__).parent / "eval" / THIRD_QUESTIONS
 FOURTH = Path(__file__).parent / "eval" / FOURTH_QUESTIONS
 FIFTH = Path(__file__).parent / "eval" / FIFTH_QUESTIONS
 SIXTH = Path(__file__).parent / "eval" / SIXTH_QUESTIONS
+SEVENTH = Path(__file__).parent / "eval" / SEVENTH_QUESTIONS
 HELD_OUT = Path(__file__).parent / "eval" / HELD_OUT_QUESTIONS
 SETS = {"dev": PATH, "fresh": FRESH, "third": THIRD, "fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH,
-        "held-out": HELD_OUT}  # order drawn
+        "seventh": SEVENTH, "held-out": HELD_OUT}  # order drawn
 MIN_ITEMS = {PATH.name: 150, FRESH.name: 50, THIRD.name: 50, FOURTH.name: 60, FIFTH.name: 60, SIXTH.name: 60,
-             HELD_OUT.name: 60}
+             SEVENTH.name: 60, HELD_OUT.name: 60}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 KEYS = {"q", "source", "relevant", "missing", "area"}
 PAIRS = [(a, b) for i, a in enumerate(SETS) for b in list(SETS)[i + 1:]]

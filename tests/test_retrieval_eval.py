@@ -57,11 +57,15 @@ SIXTH_FLOOR_RECALL5 = 0.56
 # solved?" names no problem (the thread's body does), so nothing in its words is close to any entry. The floor
 # was set on the other development sets and was not moved for it when the set was held out.
 SIXTH_FLOOR_REJECTIONS = 1
-# The seventh set (real_questions_fresh7.yaml, held out, never tuned on), measured once on 336 entries: hybrid
-# 0.654 nDCG@10, 0.580 Recall@5, MRR 0.776; bm25 alone 0.578 / 0.480, dense alone 0.588 / 0.552; the floor
-# rejected none of its 48 answerable questions (docs/benchmarks.md, "Stop 24").
-HELD_OUT_FLOOR_NDCG10 = 0.61
-HELD_OUT_FLOOR_RECALL5 = 0.53
+# The seventh set (real_questions_fresh7.yaml), measured once held out on 336 entries: hybrid 0.654 nDCG@10,
+# 0.580 Recall@5 (docs/benchmarks.md, "Stop 24"); a development set since stop 25 wrote entries for its gaps.
+SEVENTH_FLOOR_NDCG10 = 0.61
+SEVENTH_FLOOR_RECALL5 = 0.53
+# The eighth set (real_questions_fresh8.yaml, held out, never tuned on), measured once on the 348 entries it was
+# labelled on: hybrid 0.668 nDCG@10, 0.561 Recall@5, MRR 0.847; bm25 alone 0.596 / 0.477, dense alone 0.603 /
+# 0.514; the floor rejected none of its 44 answerable questions (docs/benchmarks.md, "Stop 25").
+HELD_OUT_FLOOR_NDCG10 = 0.62
+HELD_OUT_FLOOR_RECALL5 = 0.51
 
 
 @pytest.fixture(scope="module")
@@ -154,11 +158,18 @@ def test_hybrid_beats_each_method_alone_on_the_sixth_set(full_engine):
     _assert_hybrid_leads(results, n, 50, {"ndcg@10": SIXTH_FLOOR_NDCG10, "recall@5": SIXTH_FLOOR_RECALL5})
 
 
+def test_hybrid_beats_each_method_alone_on_the_seventh_set(full_engine):
+    from tricks_kb.retrieval_eval import SEVENTH_QUESTIONS, evaluate_real, load_real_questions
+
+    results, n = evaluate_real(full_engine, load_real_questions(EVAL / SEVENTH_QUESTIONS))
+    _assert_hybrid_leads(results, n, 45, {"ndcg@10": SEVENTH_FLOOR_NDCG10, "recall@5": SEVENTH_FLOOR_RECALL5})
+
+
 def test_hybrid_beats_each_method_alone_on_the_held_out_questions(full_engine):
     from tricks_kb.retrieval_eval import HELD_OUT_QUESTIONS, evaluate_real, load_real_questions
 
     results, n = evaluate_real(full_engine, load_real_questions(EVAL / HELD_OUT_QUESTIONS))
-    _assert_hybrid_leads(results, n, 45, {"ndcg@10": HELD_OUT_FLOOR_NDCG10, "recall@5": HELD_OUT_FLOOR_RECALL5})
+    _assert_hybrid_leads(results, n, 40, {"ndcg@10": HELD_OUT_FLOOR_NDCG10, "recall@5": HELD_OUT_FLOOR_RECALL5})
     assert results["hybrid"]["recall@5"] >= max(results["bm25"]["recall@5"], results["dense"]["recall@5"])
 
 
@@ -169,6 +180,7 @@ def test_the_relevance_floor_rejects_no_answerable_development_question(full_eng
         FRESH_QUESTIONS,
         HELD_OUT_QUESTIONS,
         REAL_QUESTIONS,
+        SEVENTH_QUESTIONS,
         SIXTH_QUESTIONS,
         THIRD_QUESTIONS,
         floor_rates,
@@ -177,7 +189,7 @@ def test_the_relevance_floor_rejects_no_answerable_development_question(full_eng
     )
 
     for name in (REAL_QUESTIONS, FRESH_QUESTIONS, THIRD_QUESTIONS, FOURTH_QUESTIONS, FIFTH_QUESTIONS,
-                 HELD_OUT_QUESTIONS):
+                 SEVENTH_QUESTIONS, HELD_OUT_QUESTIONS):
         rates = floor_rates(full_engine, load_real_questions(EVAL / name))
         assert rates["answerable"] >= 40 and rates["false_rejection"] == 0.0, (name, rates)
     rates = floor_rates(full_engine, load_real_questions(EVAL / SIXTH_QUESTIONS))
