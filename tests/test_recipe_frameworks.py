@@ -618,3 +618,61 @@ def test_mmcv_lr_config_policy_and_fp16_dict():
     # DeepSpeed's fp16 block says "enabled" itself; its loss_scale alone is not FP16 in use
     ds = '{"train_batch_size": 32, "zero_optimization": {"stage": 2}, "fp16": {"enabled": false, "loss_scale": 0}}'
     assert _explicit(_tricks(ds, "ds_config.json"), "mixed-precision-fp16", "off")
+
+
+# The training part of an Ultralytics (YOLOv8 and later) run's args.yaml, as the trainer writes it.
+ULTRALYTICS_ARGS = """task: detect
+mode: train
+model: yolov8n.pt
+data: coco8.yaml
+epochs: 100
+batch: 16
+imgsz: 640
+optimizer: auto
+cos_lr: false
+close_mosaic: 10
+amp: true
+dropout: 0.0
+lr0: 0.01
+lrf: 0.01
+momentum: 0.937
+weight_decay: 0.0005
+warmup_epochs: 3.0
+warmup_momentum: 0.8
+warmup_bias_lr: 0.1
+box: 7.5
+cls: 0.5
+dfl: 1.5
+nbs: 64
+hsv_h: 0.015
+fliplr: 0.5
+mosaic: 1.0
+mixup: 0.0
+auto_augment: randaugment
+erasing: 0.4
+"""
+
+
+def test_ultralytics_args_yaml_gets_the_v8_trainer_not_yolov5():
+    assert _framework(ULTRALYTICS_ARGS, "args.yaml") == "ultralytics"
+    t = _tricks(ULTRALYTICS_ARGS, "args.yaml")
+    for tid in ("ema-weights", "gradient-clipping", "no-decay-norm-bias", "linear-decay-to-zero",
+                "dynamic-loss-scaling"):
+        assert _default(t, tid), tid
+    assert t["mixed-precision-fp16"]["source"] == "explicit" and t["cosine-decay"]["state"] == "off"
+    # optimizer: auto picks SGD or AdamW from the iteration count: neither is claimed, nor SGD's nesterov
+    assert not set(t) & {"sgd-momentum", "adamw", "nesterov-momentum"}
+    assert "randaugment" not in t  # auto_augment applies to classification only
+    # a hyp file of YOLOv5 (obj, anchor_t) stays YOLOv5
+    assert _framework("lr0: 0.01\nlrf: 0.01\nwarmup_bias_lr: 0.1\nobj: 1.0\nanchor_t: 4.0\nmosaic: 1.0\n",
+                      "hyp.yaml") == "yolov5"
+
+
+def test_ultralytics_cosine_sgd_and_bf16_are_read_as_written():
+    text = (ULTRALYTICS_ARGS.replace("optimizer: auto", "optimizer: SGD").replace("cos_lr: false", "cos_lr: true")
+            .replace("amp: true", "amp: bf16"))
+    t = _tricks(text, "args.yaml")
+    assert t["cosine-decay"]["state"] == "on" and "linear-decay-to-zero" not in t
+    assert t["sgd-momentum"]["source"] == "explicit" and _default(t, "nesterov-momentum")
+    assert t["bf16-training"]["state"] == "on" and "mixed-precision-fp16" not in t
+    assert "dynamic-loss-scaling" not in t  # the GradScaler is off under bf16

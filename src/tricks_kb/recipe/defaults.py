@@ -27,6 +27,7 @@ _KOHYA = "https://github.com/kohya-ss/sd-scripts/blob/48d368fa557731ad0488c07304
 _SPEECHBRAIN = "https://github.com/speechbrain/speechbrain/blob/9c826ef3937bac885c8a6ca86c6889a30f256fb5/speechbrain/utils/run_opts.py"
 _TRL_GRPO = "https://github.com/huggingface/trl/blob/f2cd57710ae345ea6428ae95363267fcf38a3dc8/trl/trainer/grpo_config.py"
 _SWIN = "https://github.com/microsoft/Swin-Transformer/blob/f82860bfb5225915aca09c3227159ee9e1df874d/config.py"
+_ULTRALYTICS = "https://github.com/ultralytics/ultralytics/blob/00016300105e79eb8b1646ab03c3d1df9274523f/ultralytics/engine/trainer.py"
 _YOLOX = "https://github.com/Megvii-BaseDetection/YOLOX/blob/6ddff4824372906469a7fae2dc3206c7aa4bbaee/yolox/exp/yolox_base.py"
 _SWIN_MARKERS = (("MODEL.TYPE", "swin*"), ("MODEL.SWIN", None), ("MODEL.SWINV2", None), ("TRAIN.BASE_LR", None),
                  ("TRAIN.WARMUP_EPOCHS", None), ("TRAIN.LR_SCHEDULER", None), ("DATA.IMG_SIZE", None))
@@ -140,6 +141,24 @@ FRAMEWORKS: tuple[Framework, ...] = (
                         Default("gradient-clipping", {"max_grad_norm": "1.0"}),
                         Default("lr-warmup", {"lr_warmup_steps": "500"}),
                         Default("dynamic-loss-scaling", {}, requires="mixed-precision-fp16"))),
+    # Ultralytics YOLOv8 and later (args.yaml of a run, or a cfg= override file): close_mosaic and dfl exist only
+    # there, not in YOLOv5's hyp files. Trainer behaviour read in ultralytics/engine/trainer.py at that commit;
+    # `optimizer: auto` picks SGD/MuSGD or AdamW by the iteration count, so no optimizer is claimed for it.
+    Framework("ultralytics", "Ultralytics YOLO (v8 and later) trainer", "ultralytics 00016300", _ULTRALYTICS,
+              tuple((k, None) for k in ("close_mosaic", "dfl", "nbs", "cos_lr", "lr0", "lrf", "warmup_bias_lr",
+                                        "overlap_mask", "kobj")), needs=3, formats=("yaml",),
+              decisive=(("close_mosaic", "*"), ("dfl", "*")),
+              defaults=(Default("nesterov-momentum", {"SGD": "nesterov=True"}, when=("optimizer", "sgd|musgd")),
+                        Default("no-decay-norm-bias", {}),
+                        Default("linear-decay-to-zero", {"lrf": "0.01"}, group="schedule"),
+                        Default("lr-warmup", {"warmup_epochs": "3.0"}),
+                        Default("weight-decay", {"weight_decay": "0.0005"}),
+                        Default("ema-weights", {"ModelEMA decay": "0.9999", "tau": "2000"}),
+                        Default("mixed-precision-fp16", {"amp": "True (check_amp)"}, group="precision"),
+                        Default("dynamic-loss-scaling", {"GradScaler": "enabled with fp16 AMP"},
+                                requires="mixed-precision-fp16"),
+                        Default("gradient-clipping", {"max_norm": "10.0"}),
+                        Default("mosaic-augmentation", {"mosaic": "1.0", "close_mosaic": "10"}))),
     Framework("yolov5", "YOLOv5 train.py", "yolov5 5081342f",
               "https://github.com/ultralytics/yolov5/blob/5081342f04fb287fc2e5f2b5a4e06752b7937b1c/train.py",
               tuple((k, None) for k in ("lr0", "lrf", "warmup_momentum", "warmup_bias_lr", "mosaic", "box", "obj",
