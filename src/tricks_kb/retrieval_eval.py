@@ -114,7 +114,8 @@ FOURTH_QUESTIONS = "real_questions_fresh4.yaml"  # drawn at stop 22 on 268 entri
 FIFTH_QUESTIONS = "real_questions_fresh5.yaml"  # drawn at stop 22 on 284 entries; a development set since stop 23 (gaps written)
 SIXTH_QUESTIONS = "real_questions_fresh6.yaml"  # drawn at stop 23 on 311 entries; a development set since stop 24 (gaps written)
 SEVENTH_QUESTIONS = "real_questions_fresh7.yaml"  # drawn at stop 24 on 336 entries; a development set since stop 25 (gaps written)
-HELD_OUT_QUESTIONS = "real_questions_fresh8.yaml"  # drawn at stop 25, labelled blind on the catalog as it then stood, never tuned on
+EIGHTH_QUESTIONS = "real_questions_fresh8.yaml"  # drawn at stop 25 on 348 entries; a development set since (gaps written)
+HELD_OUT_QUESTIONS = "real_questions_fresh9.yaml"  # drawn at stop 25, labelled blind on the final catalog, never tuned on
 
 
 def load_real_questions(path: Path) -> list[dict[str, Any]]:
