@@ -8,9 +8,11 @@ framework's own keys are detected. Facts and their pinned sources are in docs/fr
 
 from __future__ import annotations
 
+import pytest
+
 from tricks_kb.recipe.check import check_path, check_text
 from tricks_kb.recipe.defaults import BY_ID, infer
-from tricks_kb.recipe.readers import read_text
+from tricks_kb.recipe.readers import ReadError, read_text
 
 
 def _tricks(text: str, filename: str) -> dict[str, dict]:
@@ -676,3 +678,16 @@ def test_ultralytics_cosine_sgd_and_bf16_are_read_as_written():
     assert t["sgd-momentum"]["source"] == "explicit" and _default(t, "nesterov-momentum")
     assert t["bf16-training"]["state"] == "on" and "mixed-precision-fp16" not in t
     assert "dynamic-loss-scaling" not in t  # the GradScaler is off under bf16
+
+
+def test_a_yolo_command_is_read_as_key_value_settings_with_the_ultralytics_defaults():
+    script = ("#!/bin/bash\nCUDA_VISIBLE_DEVICES=0 yolo detect train model=yolov8n.pt data=coco128.yaml epochs=100 \\\n"
+              "  optimizer=AdamW cos_lr=True amp=False\n")
+    assert _framework(script, "train.sh") == "ultralytics"
+    t = _tricks(script, "train.sh")
+    assert t["adamw"]["source"] == "explicit" and t["adamw"]["line"] == 3
+    assert t["cosine-decay"]["state"] == "on" and t["mixed-precision-fp16"]["state"] == "off"
+    assert _default(t, "ema-weights") and "dynamic-loss-scaling" not in t
+    # key=value words of other commands are not settings (an environment assignment, a non-yolo tool)
+    with pytest.raises(ReadError):
+        read_text("make all epochs=100 lr=0.1\n", "run.sh")

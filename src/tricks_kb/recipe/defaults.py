@@ -146,8 +146,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
     # `optimizer: auto` picks SGD/MuSGD or AdamW by the iteration count, so no optimizer is claimed for it.
     Framework("ultralytics", "Ultralytics YOLO (v8 and later) trainer", "ultralytics 00016300", _ULTRALYTICS,
               tuple((k, None) for k in ("close_mosaic", "dfl", "nbs", "cos_lr", "lr0", "lrf", "warmup_bias_lr",
-                                        "overlap_mask", "kobj")), needs=3, formats=("yaml",),
-              decisive=(("close_mosaic", "*"), ("dfl", "*")),
+                                        "overlap_mask", "kobj")), needs=3, formats=("yaml", "cli"),
+              decisive=(("close_mosaic", "*"), ("dfl", "*"), ("script", "yolo")),
               defaults=(Default("nesterov-momentum", {"SGD": "nesterov=True"}, when=("optimizer", "sgd|musgd")),
                         Default("no-decay-norm-bias", {}),
                         Default("linear-decay-to-zero", {"lrf": "0.01"}, group="schedule"),

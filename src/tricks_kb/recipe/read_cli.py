@@ -16,6 +16,8 @@ from .readers import Item, Parsed, ReadError, parse_scalar
 _FLAG = re.compile(r"^--?([A-Za-z][\w.\-]*)(?:=(.*))?$", re.S)
 # a Hydra override: a lower-case dotted key and its value, optionally + or ++ (never an env VAR=value)
 _HYDRA = re.compile(r"^\+{0,2}([a-z_][\w\-]*(?:\.[\w\-]+)+)=(.*)$", re.S)
+# an Ultralytics CLI argument (``yolo detect train epochs=100 cos_lr=True``): undotted keys, only after ``yolo``
+_YOLO_ARG = re.compile(r"^([a-z_][a-z0-9_]*)=(.*)$", re.S)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CONFIG_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(toml|ya?ml|json)\s*$", re.I)
 
@@ -137,6 +139,19 @@ def _read_config_blocks(lines: list[str], out: Parsed, first_section: int) -> li
     return errors
 
 
+def _read_yolo(tokens: list[tuple[str, int, int]], section: int, out: Parsed, value) -> None:
+    """An Ultralytics command (``yolo [TASK] MODE key=value ...``): each ``key=value`` is a setting."""
+    first = next((t for t in tokens if t[0].rsplit("/", 1)[-1] == "yolo"), None)
+    if first is None:
+        return
+    out.script = out.script or "yolo"
+    out.items.append(Item("script", "yolo", first[0], first[1], first[2], section))
+    for tok, line, col in tokens:
+        m = _YOLO_ARG.match(tok)
+        if m:
+            out.items.append(Item(m.group(1), value(m.group(2)), m.group(2), line, col, section))
+
+
 def read_cli(text: str, filename: str) -> Parsed:
     markdown = filename.casefold().endswith((".md", ".mdx", ".markdown"))
     out = Parsed("cli")
@@ -166,6 +181,10 @@ def read_cli(text: str, filename: str) -> Parsed:
                 # a quoted array element holding a flag and its value: "--fp8-format hybrid"
                 parts = tok.split() if tok.startswith("-") and len(tok.split()) > 1 else [tok]
                 tokens += [(p, line, max(col, 1)) for p in parts]
+        words = [t for t, _, _ in tokens if not re.match(r"^[A-Z_][A-Z0-9_]*=", t)]  # env assignments first
+        if words and words[0].rsplit("/", 1)[-1] == "yolo":
+            _read_yolo(tokens, section, out, value)
+            continue
         if not any(t.startswith("-") for t, _, _ in tokens):
             continue
         i = 0
@@ -202,5 +221,6 @@ def read_cli(text: str, filename: str) -> Parsed:
         raise block_errors[0]
     if not out.items:
         raise ReadError("RC001", "no --flag value pairs found in this command line or script",
-                        "pass a script or README whose training command has --flag value arguments")
+                        "pass a script or README whose training command has --flag value (or yolo key=value) "
+                        "arguments")
     return out
