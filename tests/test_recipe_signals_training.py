@@ -13,6 +13,11 @@ from tricks_kb.recipe.check import check_text
 
 # (snippet, filename, trick id, expected state)
 CASES = [
+    # early-stopping: a Lightning CLI callback (class_path) or a Hydra callback (_target_)
+    ("trainer:\n  callbacks:\n    - class_path: lightning.pytorch.callbacks.EarlyStopping\n      init_args:\n"
+     "        monitor: val_loss\n        patience: 3\n", "config.yaml", "early-stopping", "on"),
+    ("callbacks:\n  early_stopping:\n    _target_: lightning.pytorch.callbacks.EarlyStopping\n    patience: 5\n",
+     "callbacks.yaml", "early-stopping", "on"),
     # dora: peft LoraConfig(use_dora=...), axolotl peft_use_dora, kohya/LyCORIS network_args dora_wd
     ("from peft import LoraConfig\nconfig = LoraConfig(r=16, lora_alpha=32, use_dora=True)\n", "peft.py", "dora", "on"),
     ("base_model: meta-llama/Meta-Llama-3-8B\nadapter: lora\nlora_r: 32\npeft_use_dora: true\n", "axolotl.yml", "dora", "on"),
