@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
+from typing import Any
 
 from .readers import Item, Parsed, ReadError, parse_scalar
 
@@ -139,11 +141,9 @@ def _read_config_blocks(lines: list[str], out: Parsed, first_section: int) -> li
     return errors
 
 
-def _read_yolo(tokens: list[tuple[str, int, int]], section: int, out: Parsed, value) -> None:
+def _read_yolo(tokens: list[tuple[str, int, int]], section: int, out: Parsed, value: Callable[[str], Any]) -> None:
     """An Ultralytics command (``yolo [TASK] MODE key=value ...``): each ``key=value`` is a setting."""
-    first = next((t for t in tokens if t[0].rsplit("/", 1)[-1] == "yolo"), None)
-    if first is None:
-        return
+    first = next(t for t in tokens if t[0].rsplit("/", 1)[-1] == "yolo")  # the caller found it
     out.script = out.script or "yolo"
     out.items.append(Item("script", "yolo", first[0], first[1], first[2], section))
     for tok, line, col in tokens:
